@@ -1,0 +1,128 @@
+"""Ask: one question through the whole path (retrieve -> answer -> cite).
+
+`Assistant.open()` prepares everything once (model, index, retrievers);
+`Assistant.ask()` is the single entry point used by the CLI, the chat and the
+eval runner.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from assistant.answer import Answerer, Evidence, ExtractiveAnswerer
+from assistant.cite import Answer
+from assistant.config import REGIONS, Settings
+from assistant.embedding import (
+    SentenceTransformerEmbedding,
+    describe_model,
+    load_sentence_transformer,
+    model_fingerprint,
+    prepare_model_dir,
+)
+from assistant.index import RouteIndex, SentenceStore
+from assistant.load import load_corpus
+from assistant.normalise import normalise_query
+from assistant.retrieve import HybridRetriever
+
+
+@dataclass
+class AskError(Exception):
+    """A question that cannot be asked; carries an English and a Dutch message."""
+
+    code: str
+    english: str
+    dutch: str
+
+    def __str__(self) -> str:
+        return self.english
+
+
+def check_question(question: str, settings: Settings) -> str:
+    """Return the cleaned question or raise AskError for empty/over-long input."""
+    if not isinstance(question, str):
+        raise AskError("type", "the question must be text", "De vraag moet tekst zijn.")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned or not any(ch.isalnum() for ch in cleaned):
+        raise AskError("empty", "the question is empty", "Typ eerst een vraag.")
+    if len(cleaned) > settings.max_question_chars:
+        raise AskError(
+            "too_long",
+            f"the question is longer than {settings.max_question_chars} characters",
+            f"Uw vraag is te lang (meer dan {settings.max_question_chars} tekens). "
+            "Stel een kortere vraag, zonder namen of andere gegevens van leerlingen.",
+        )
+    return cleaned
+
+
+class Assistant:
+    """Everything needed to answer questions from one data directory."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embed_model: SentenceTransformerEmbedding,
+        index: RouteIndex,
+        answerer: Answerer | None = None,
+    ):
+        self.settings = settings
+        self.embed_model = embed_model
+        self.index = index
+        self.retriever = HybridRetriever(index, embed_model, settings)
+        self.sentences = SentenceStore(index.sentences)
+        self.sentences.preload()
+        self.answerer = answerer or ExtractiveAnswerer(settings)
+        self.load_failures: list[str] = []
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        progress: Callable[[str], None] | None = None,
+        show_progress: bool = False,
+    ) -> "Assistant":
+        """Prepare model and index (building them on first use) and return a ready assistant."""
+        from llama_index.core import Settings as LlamaSettings
+        from llama_index.core.llms import MockLLM
+
+        # Guard: every component gets its llm/embed_model explicitly; this only makes
+        # sure nothing inside llama-index can ever resolve its OpenAI default.
+        LlamaSettings.llm = MockLLM()
+
+        settings = settings or Settings()
+        model_dir = prepare_model_dir(settings, progress=progress)
+        model = load_sentence_transformer(model_dir, threads=settings.threads)
+        embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
+        LlamaSettings.embed_model = embed
+        loaded = load_corpus(settings.corpus_dir)
+        index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
+        index.ensure(loaded.documents, progress=progress, show_progress=show_progress)
+        assistant = cls(settings, embed, index)
+        assistant.load_failures = [str(f) for f in loaded.failures]
+        return assistant
+
+    def evidence(self, question: str, region: str | None = None, top_k: int | None = None) -> Evidence:
+        """Retrieve and gather sentence vectors for a checked question."""
+        query = normalise_query(question)
+        vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
+        nodes = self.retriever.retrieve(query, vector.tolist(), region=region)
+        nodes = nodes[: top_k or self.settings.top_k]
+        sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
+        return Evidence(question, query, vector, nodes, sentences, region)
+
+    def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
+        """Answer one question; raises AskError for input that cannot be asked."""
+        started = time.perf_counter()
+        if region is not None and region not in REGIONS:
+            raise AskError(
+                "region", f"unknown region {region!r}", f"Onbekende regio: {region}."
+            )
+        cleaned = check_question(question, self.settings)
+        answer = self.answerer.answer(self.evidence(cleaned, region, top_k))
+        answer.question = question
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer

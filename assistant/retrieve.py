@@ -1,0 +1,80 @@
+"""Retrieve: dense (Chroma) + BM25 (Dutch stemming) fused by reciprocal rank, per region.
+
+Built from llama-index parts: a `VectorIndexRetriever` over the Chroma store,
+a `BM25Retriever` over the persisted bm25s index, and a `QueryFusionRetriever`
+in reciprocal-rank mode. The region filter is a Chroma metadata filter on the
+dense side and the same `MetadataFilters` (a weight mask) on the BM25 side.
+"""
+
+from __future__ import annotations
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import QueryFusionRetriever, VectorIndexRetriever
+from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores import ExactMatchFilter, MetadataFilters
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from assistant.config import REGIONS, Settings
+from assistant.embedding import SentenceTransformerEmbedding
+from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
+
+
+class UnknownRegionError(ValueError):
+    """The region is not one of the configured regions."""
+
+
+def region_filter(region: str | None) -> MetadataFilters | None:
+    if region is None:
+        return None
+    if region not in REGIONS:
+        raise UnknownRegionError(f"unknown region {region!r}; choose one of {', '.join(REGIONS)}")
+    return MetadataFilters(filters=[ExactMatchFilter(key="region", value=region)])
+
+
+class HybridRetriever:
+    """Fused dense + BM25 retrieval over one `RouteIndex`, with an optional region filter."""
+
+    def __init__(self, index: RouteIndex, embed_model: SentenceTransformerEmbedding, settings: Settings):
+        self.settings = settings
+        self._vector_index = VectorStoreIndex.from_vector_store(
+            index.vector_store, embed_model=embed_model
+        )
+        self._bm25 = index.load_bm25()
+        self._stemmer = dutch_stemmer()
+        # One fusion retriever per region filter; built on first use (cheap objects).
+        self._fused: dict[str | None, QueryFusionRetriever] = {}
+
+    def _build(self, region: str | None) -> QueryFusionRetriever:
+        filters = region_filter(region)
+        k = self.settings.candidates
+        dense = VectorIndexRetriever(self._vector_index, similarity_top_k=k, filters=filters)
+        lexical = BM25Retriever(
+            existing_bm25=self._bm25,
+            stemmer=self._stemmer,
+            token_pattern=BM25_TOKEN_PATTERN,
+            similarity_top_k=k,
+            filters=filters,
+        )
+        return QueryFusionRetriever(
+            retrievers=[dense, lexical],
+            mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=k,
+            num_queries=1,  # no LLM query generation
+            use_async=False,
+            llm=MockLLM(),  # explicit: never resolve Settings.llm (OpenAI)
+        )
+
+    def retrieve(
+        self, query: str, query_embedding: list[float], region: str | None = None
+    ) -> list[NodeWithScore]:
+        """Fused candidates for `query` (already normalised), best first.
+
+        `query_embedding` is passed in so the question is embedded exactly once
+        per ask (the answerer reuses it at sentence level).
+        """
+        if region not in self._fused:
+            self._fused[region] = self._build(region)
+        bundle = QueryBundle(query_str=query, embedding=query_embedding)
+        return self._fused[region].retrieve(bundle)

@@ -1,77 +1,73 @@
-"""Answer: pick the document sentences that answer the question and quote them verbatim.
+"""Answer: pick the document passages that answer the question and quote them verbatim.
 
 No Dutch generative model can be had offline here, so the default answerer is
-extractive. It scores every sentence of the retrieved passages by
+extractive. Every sentence of the retrieved passages is scored by
 
-    cosine(question, sentence)           precomputed sentence vectors, e5 query/passage
-  + LEXICAL * coverage                   share of the question's content stems in the sentence
-  + NUMBER  * has a number/time span     only for "wanneer / hoe lang / hoeveel / vanaf" questions
-  + PRIOR   * 1 / (1 + passage rank)     the fused retrieval order
+    cosine(question, sentence)          precomputed sentence vectors (e5 query/passage)
+  + LEXICAL * coverage                  IDF-weighted share of the question's words in the sentence
+  + NUMBER  * has a number/time span    only for "wanneer / hoe lang / hoeveel / vanaf" questions
+  + PRIOR   * 1 / (1 + passage rank)    the fused retrieval order
+  + REGION  * region named in question
 
-and refuses when the absolute evidence is weak (best sentence cosine and
-passage coverage below the calibrated floors; never the fused, rank-based
-score). Anything implementing `Answerer` can replace it (e.g. a generative
-back end later).
+and the best one is quoted with what it needs to be read on its own (the rest
+of its paragraph up to a limit, or the list it introduces / belongs to).
+Refusal uses absolute signals only (never the rank-based fused score): the
+best sentence cosine, the IDF-weighted coverage of the question by the quoted
+passage, the share of question words the corpus never uses, and places
+without a routeboek. Anything implementing `Answerer` can replace this class
+(e.g. a generative back end later).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_DUTCH
 from llama_index.core.schema import NodeWithScore
 
-from assistant.chunk import plain
-from assistant.cite import REGION_PHRASE, Answer, Citation, reader_text
-from assistant.config import REGIONS, Settings
+from assistant.chunk import BULLET, HEADING
+from assistant.cite import Answer, Quote, compose
+from assistant.config import Settings
 from assistant.index import SentenceRecord
+from assistant.lexicon import Lexicon, QuestionTerms
 
-LEXICAL = 0.10
-NUMBER = 0.04
+LEXICAL = 0.12
+NUMBER = 0.03
 PRIOR = 0.02
-REGION_MATCH = 0.05
+REGION = 0.05
+SECOND_MARGIN = 0.025  # a second passage is quoted when it scores this close to the best
+MAX_BLOCK_CHARS = 900
 
 # Words that ask for a quantity, a moment or a duration.
 QUANTITY_QUESTION = re.compile(
     r"\b(wanneer|hoe\s+lang|hoelang|hoeveel|hoe\s+vaak|vanaf|binnen\s+welke|termijn|"
     r"hoe\s+oud|welke\s+leeftijd|hoe\s+snel|na\s+hoeveel|per\s+week|maximaal|minimaal|"
-    r"tot\s+wanneer|welk\s+percentage|hoe\s+groot)\b",
+    r"tot\s+wanneer|welk\s+percentage|hoe\s+groot|tot\s+welke)\b",
     re.IGNORECASE,
 )
 NUMBER_WORDS = (
-    "een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|"
-    "zestien|twintig|dertig|halve|half"
+    "een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
+    "vijftien|zestien|twintig|dertig|halve|half|zestal|zevental|tiental"
 )
 NUMBER_SPAN = re.compile(
-    rf"(\d+([.,]\d+)?\s*(%|procent|uur|uren|dag|dagen|week|weken|maand|maanden|jaar|jaren|fte|keer|lesuren|schooldagen|werkdagen)?|"
-    rf"\b({NUMBER_WORDS})\s+(uur|uren|dag|dagen|week|weken|maand|maanden|jaar|jaren|keer|schooldagen|werkdagen)\b)",
+    rf"(\d+([.,]\d+)?\s*(%|procent|uur|uren|dag|dagen|dagdelen|week|weken|maand|maanden|jaar|jaren|fte|keer)?|"
+    rf"\b({NUMBER_WORDS})\s+(\w+\s+)?(uur|uren|dag|dagen|dagdelen|week|weken|schoolweken|maand|maanden|"
+    rf"jaar|jaren|keer|werkdagen|schooldagen)\b)",
     re.IGNORECASE,
 )
-# Question words and filler that say nothing about the topic.
-QUESTION_STOPWORDS = {
-    "wat", "wie", "wanneer", "hoe", "welke", "welk", "waar", "waarom", "moet", "moeten", "mag",
-    "mogen", "kan", "kunnen", "ik", "je", "jij", "we", "wij", "u", "is", "zijn", "er", "een",
-    "de", "het", "dan", "nu", "doe", "doen", "gaat", "eigenlijk", "precies", "lang", "hoeveel",
-    "vaak", "snel", "graag", "weten", "zeg", "vertel", "iemand", "iets", "dit", "dat", "deze",
-    "bij", "over", "volgens", "regio", "documenten", "document", "staat", "stond",
-}
 REGION_WORDS = {
-    "utrecht": "Utrecht",
-    "utrechtse": "Utrecht",
-    "rotterdam": "Rotterdam",
-    "rotterdamse": "Rotterdam",
-    "drechtsteden": "Drechtsteden",
-    "dordrecht": "Drechtsteden",
-    "landelijk": "Landelijk",
-    "landelijke": "Landelijk",
-    "nationaal": "Landelijk",
+    "utrecht": "Utrecht", "utrechtse": "Utrecht",
+    "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam",
+    "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
+    "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
     "nationale": "Landelijk",
 }
 WORD = re.compile(r"\w+", re.UNICODE)
+# "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
+COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)", re.IGNORECASE)
+NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
 
 REFUSAL = "Dat staat niet in de documenten die ik ken, dus daar kan ik geen betrouwbaar antwoord op geven."
 
@@ -98,27 +94,18 @@ class Scored:
     node: NodeWithScore
     rank: int
     cosine: float
-    coverage: float
     score: float
 
 
 @dataclass
-class Terms:
-    """Content stems of a text, for lexical coverage."""
+class Signals:
+    """Absolute evidence strength for the refusal decision (see `refusal_reason`)."""
 
-    stems: set[str] = field(default_factory=set)
-
-
-class Lexicon:
-    """Dutch stemming with stop words removed (the same stemmer as BM25)."""
-
-    def __init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("dutch")
-        self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
-
-    def stems(self, text: str) -> set[str]:
-        words = [w for w in WORD.findall(text.lower()) if w not in self._stop]
-        return set(self._stemmer.stemWords(words))
+    cosine: float
+    coverage: float
+    oov_share: float
+    places: tuple[str, ...]
+    counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
 
 
 def regions_named(question: str) -> list[str]:
@@ -131,18 +118,104 @@ def regions_named(question: str) -> list[str]:
     return found
 
 
+# -- quote blocks ------------------------------------------------------------
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line in text."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        spans.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    return spans
+
+
+def _is_item(text: str, line: tuple[int, int]) -> bool:
+    return bool(BULLET.match(text[line[0] : line[1]]))
+
+
+def _content_start(text: str, line: tuple[int, int]) -> int:
+    lead = BULLET.match(text[line[0] : line[1]])
+    return line[0] + (lead.end() if lead else 0)
+
+
+def _list_after(text: str, lines: list, i: int) -> list[int]:
+    """Indices of the list items directly following line i (blank lines allowed)."""
+    items, j = [], i + 1
+    while j < len(lines):
+        body = text[lines[j][0] : lines[j][1]]
+        if not body.strip():
+            j += 1
+            continue
+        if not _is_item(text, lines[j]):
+            break
+        items.append(j)
+        j += 1
+    return items
+
+
+def _introduces_list(sentence: str) -> bool:
+    s = sentence.rstrip()
+    return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
+
+
+def quote_blocks(text: str, record: SentenceRecord) -> list[tuple[int, int]]:
+    """The character ranges to quote for the best sentence `record` of chunk `text`.
+
+    Hand-written because no library knows what a quote needs to stand on its
+    own in these documents: a sentence with the rest of its paragraph (bounded),
+    an introduction with the list it introduces, a list item with its
+    introduction.
+    """
+    lines = _lines(text)
+    i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
+    line = lines[i]
+    if _is_item(text, line):
+        # A list item: quote it with the line that introduces the list, when short enough.
+        j = i - 1
+        while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
+            j -= 1
+        intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
+        blocks = []
+        if intro and _introduces_list(text[intro[0] : intro[1]]):
+            blocks.append((_content_start(text, intro), intro[1]))
+        blocks.append((record.start, max(record.end, line[1])))
+        return blocks
+    # Prose: the sentence and the rest of its paragraph, bounded.
+    end = record.end
+    if line[1] - record.start <= MAX_BLOCK_CHARS // 2:
+        end = line[1]
+    blocks = [(record.start, end)]
+    if end == line[1] and _introduces_list(text[record.start : end]):
+        items = _list_after(text, lines, i)
+        total = end - record.start
+        for k in items:
+            length = lines[k][1] - lines[k][0]
+            if total + length > MAX_BLOCK_CHARS:
+                break
+            blocks.append((_content_start(text, lines[k]), lines[k][1]))
+            total += length
+    return blocks
+
+
 class ExtractiveAnswerer:
-    """Quotes the best-supported sentences; refuses below the calibrated floors."""
+    """Quotes the best-supported passages; refuses below the calibrated floors."""
 
     def __init__(self, settings: Settings, lexicon: Lexicon | None = None):
         self.settings = settings
         self.lexicon = lexicon or Lexicon()
+        self._stems: dict[tuple[str, int], set[str]] = {}
+
+    def _sentence_stems(self, record: SentenceRecord) -> set[str]:
+        key = (record.chunk_id, record.start)
+        if key not in self._stems:
+            self._stems[key] = self.lexicon.stems(record.text)
+        return self._stems[key]
 
     # -- scoring -----------------------------------------------------------
-    def _score(self, evidence: Evidence, q_stems: set[str], named: list[str]) -> list[Scored]:
+    def _score(self, evidence: Evidence, terms: QuestionTerms, named: list[str]) -> list[Scored]:
         quantity = bool(QUANTITY_QUESTION.search(evidence.question))
         scored: list[Scored] = []
-        for rank, node in enumerate(evidence.nodes[: self.settings.top_k]):
+        for rank, node in enumerate(evidence.nodes):
             records = evidence.sentences.get(node.node.node_id, [])
             if not records:
                 continue
@@ -150,74 +223,99 @@ class ExtractiveAnswerer:
             cosines = vectors @ evidence.query_vector
             region = node.node.metadata.get("region")
             for record, cosine in zip(records, cosines):
-                stems = self.lexicon.stems(record.text)
-                coverage = len(q_stems & stems) / len(q_stems) if q_stems else 0.0
+                coverage = terms.coverage(self.lexicon, self._sentence_stems(record))
                 score = float(cosine) + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(record.text):
                     score += NUMBER
-                if named and region in named:
-                    score += REGION_MATCH
-                scored.append(Scored(record, node, rank, float(cosine), coverage, score))
+                if region in named:
+                    score += REGION
+                scored.append(Scored(record, node, rank, float(cosine), score))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
-    def _passage_coverage(self, node: NodeWithScore, q_stems: set[str]) -> float:
-        meta = node.node.metadata
-        text = " ".join([node.node.get_content(), meta.get("section", ""), meta.get("title", "")])
-        return len(q_stems & self.lexicon.stems(text)) / len(q_stems) if q_stems else 0.0
+    def _blocks(self, s: Scored) -> list[tuple[int, int]]:
+        return quote_blocks(s.node.node.get_content(), s.record)
+
+    def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
+        """The absolute evidence for the best sentence and its quote."""
+        if not ranked:
+            return Signals(0.0, 0.0, terms.oov_share(self.lexicon), tuple(sorted(terms.places)))
+        best = ranked[0]
+        text = best.node.node.get_content()
+        quoted = " ".join(text[a:b] for a, b in self._blocks(best))
+        meta = best.node.node.metadata
+        stems = self.lexicon.stems(" ".join([quoted, meta.get("section", ""), meta.get("title", "")]))
+        return Signals(
+            cosine=best.cosine,
+            coverage=terms.coverage(self.lexicon, stems),
+            oov_share=terms.oov_share(self.lexicon),
+            places=tuple(sorted(terms.places)),
+            counts=self._counts_asked_noun(evidence.question, quoted),
+        )
+
+    def _counts_asked_noun(self, question: str, quoted: str) -> bool:
+        """For "hoeveel X": does the quote put a number (within three words) before X?"""
+        match = COUNT_QUESTION.search(question)
+        if not match:
+            return True
+        asked = self.lexicon.stems(match.group(1))
+        if not asked:
+            return True
+        words = WORD.findall(quoted.replace("%", " procent "))
+        stems = [self.lexicon.stems(w) for w in words]
+        for i, word_stems in enumerate(stems):
+            if word_stems & asked and any(NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]):
+                return True
+        return False
+
+    def refusal_reason(self, s: Signals) -> str | None:
+        if s.places:
+            return f"no document for {', '.join(s.places)}"
+        if s.cosine < self.settings.min_sentence_cosine:
+            return "best sentence too far from the question"
+        if s.coverage < self.settings.min_coverage:
+            return "the passage covers too little of the question"
+        if s.oov_share > self.settings.max_unknown_share:
+            return "the question is about words the documents never use"
+        if not s.counts:
+            return "the question asks how many, the passage gives no such number"
+        return None
 
     # -- selection ---------------------------------------------------------
     def _select(self, ranked: list[Scored], named: list[str]) -> list[Scored]:
-        """The best sentence, plus close seconds; one per named region for comparisons."""
+        """The best sentence, plus close seconds elsewhere; one per named region for comparisons."""
         best = ranked[0]
         chosen = [best]
         if len(named) > 1:
             for region in named:
-                if any(s.node.node.metadata.get("region") == region for s in chosen):
+                if any(c.node.node.metadata.get("region") == region for c in chosen):
                     continue
                 for s in ranked:
                     if s.node.node.metadata.get("region") == region:
                         chosen.append(s)
                         break
-        margin = 0.03
         for s in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break
-            if s in chosen or s.score < best.score - margin:
-                continue
-            if any(s.record.text == c.record.text for c in chosen):
-                continue
+            if s.score < best.score - SECOND_MARGIN:
+                break
+            if any(s.node.node.node_id == c.node.node.node_id for c in chosen):
+                continue  # one quote per passage; its block already carries the context
             chosen.append(s)
         return chosen
 
-    def refusal_signals(self, evidence: Evidence) -> tuple[float, float]:
-        """(best sentence cosine, best passage coverage): the absolute evidence strength."""
-        q_stems = self.lexicon.stems(evidence.query)
-        ranked = self._score(evidence, q_stems, regions_named(evidence.question))
-        cosine = max((s.cosine for s in ranked), default=0.0)
-        coverage = max(
-            (self._passage_coverage(n, q_stems) for n in evidence.nodes[: self.settings.top_k]),
-            default=0.0,
-        )
-        return cosine, coverage
-
-    # -- composition -------------------------------------------------------
+    # -- answer ------------------------------------------------------------
     def answer(self, evidence: Evidence) -> Answer:
-        q_stems = self.lexicon.stems(evidence.query)
+        terms = self.lexicon.question_terms(evidence.query)
         named = regions_named(evidence.question)
-        ranked = self._score(evidence, q_stems, named)
-        cosine = max((s.cosine for s in ranked), default=0.0)
-        coverage = max(
-            (self._passage_coverage(n, q_stems) for n in evidence.nodes[: self.settings.top_k]),
-            default=0.0,
-        )
-        if (
-            not ranked
-            or cosine < self.settings.min_sentence_cosine
-            or coverage < self.settings.min_coverage
-        ):
+        ranked = self._score(evidence, terms, named)
+        signals = self.signals(evidence, terms, ranked)
+        if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence)
-        chosen = self._select(ranked, named)
-        return compose(evidence.question, chosen)
+        quotes = []
+        for s in self._select(ranked, named):
+            text = s.node.node.get_content()
+            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._blocks(s)]))
+        return compose(evidence.question, quotes)
 
     def refuse(self, evidence: Evidence) -> Answer:
         suggestions = []
@@ -231,46 +329,3 @@ class ExtractiveAnswerer:
             text += "\n\nDeze onderdelen komen het dichtst in de buurt; misschien helpen ze verder:\n"
             text += "\n".join(f"- {s}" for s in suggestions)
         return Answer(question=evidence.question, answer=text, refused=True, suggestions=suggestions)
-
-
-def compose(question: str, chosen: list[Scored]) -> Answer:
-    """Group the quotes by region and number them [1], [2], ... in reading order."""
-    citations: dict[str, Citation] = {}
-    by_region: dict[str, list[tuple[str, int]]] = {}
-    for s in chosen:
-        node = s.node.node
-        meta = node.metadata
-        key = node.node_id
-        if key not in citations:
-            citations[key] = Citation(
-                n=len(citations) + 1,
-                source=meta.get("source", ""),
-                title=meta.get("title", ""),
-                region=meta.get("region", ""),
-                section=meta.get("section", ""),
-                organisation=meta.get("organisation", ""),
-                text=reader_text(node.get_content()),
-                page=meta.get("page") or None,
-            )
-        citation = citations[key]
-        quote = plain(s.record.text)
-        citation.quotes.append(quote)
-        by_region.setdefault(citation.region, []).append((quote, citation.n))
-
-    paragraphs = []
-    for region, quotes in by_region.items():
-        titles = sorted({c.title for c in citations.values() if c.region == region})
-        intro = f"{REGION_PHRASE.get(region, region)} ({'; '.join(titles)}):"
-        body = " ".join(f"„{q}” [{n}]" for q, n in quotes)
-        paragraphs.append(f"{intro} {body}")
-    if len(by_region) > 1:
-        paragraphs.append("Let op: elke regio heeft eigen afspraken; kijk welke regio voor uw school geldt.")
-    return Answer(
-        question=question,
-        answer="\n\n".join(paragraphs),
-        refused=False,
-        citations=sorted(citations.values(), key=lambda c: c.n),
-    )
-
-
-__all__ = ["Answerer", "Evidence", "ExtractiveAnswerer", "Lexicon", "REFUSAL", "REGIONS", "compose"]

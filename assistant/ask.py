@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from assistant.answer import Answerer, Evidence, ExtractiveAnswerer
+from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named
 from assistant.cite import Answer
 from assistant.config import REGIONS, Settings
 from assistant.embedding import (
@@ -24,7 +24,8 @@ from assistant.embedding import (
     prepare_model_dir,
 )
 from assistant.index import RouteIndex, SentenceStore
-from assistant.load import load_corpus
+from assistant.lexicon import Lexicon
+from assistant.load import load_documents
 from assistant.normalise import normalise_query
 from assistant.retrieve import HybridRetriever
 
@@ -75,7 +76,7 @@ class Assistant:
         self.retriever = HybridRetriever(index, embed_model, settings)
         self.sentences = SentenceStore(index.sentences)
         self.sentences.preload()
-        self.answerer = answerer or ExtractiveAnswerer(settings)
+        self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25))
         self.load_failures: list[str] = []
 
     @classmethod
@@ -98,7 +99,7 @@ class Assistant:
         model = load_sentence_transformer(model_dir, threads=settings.threads)
         embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
         LlamaSettings.embed_model = embed
-        loaded = load_corpus(settings.corpus_dir)
+        loaded = load_documents(settings)
         index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
         index.ensure(loaded.documents, progress=progress, show_progress=show_progress)
         assistant = cls(settings, embed, index)
@@ -106,11 +107,21 @@ class Assistant:
         return assistant
 
     def evidence(self, question: str, region: str | None = None, top_k: int | None = None) -> Evidence:
-        """Retrieve and gather sentence vectors for a checked question."""
+        """Retrieve and gather sentence vectors for a checked question.
+
+        Without an explicit region, a question that names one region is answered
+        from that region; one that names several gets the best passages of each
+        (a comparison).
+        """
         query = normalise_query(question)
         vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
-        nodes = self.retriever.retrieve(query, vector.tolist(), region=region)
-        nodes = nodes[: top_k or self.settings.top_k]
+        k = top_k or self.settings.top_k
+        named = regions_named(question) if region is None else [region]
+        if len(named) <= 1:
+            nodes = self.retriever.retrieve(query, vector.tolist(), region=named[0] if named else None)[:k]
+        else:
+            per_region = [self.retriever.retrieve(query, vector.tolist(), region=r) for r in named]
+            nodes = [n for group in zip(*per_region) for n in group][: max(k, 2 * len(named))]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, query, vector, nodes, sentences, region)
 
@@ -122,7 +133,12 @@ class Assistant:
                 "region", f"unknown region {region!r}", f"Onbekende regio: {region}."
             )
         cleaned = check_question(question, self.settings)
-        answer = self.answerer.answer(self.evidence(cleaned, region, top_k))
+        evidence = self.evidence(cleaned, region, top_k)
+        answer = self.answerer.answer(evidence)
         answer.question = question
+        answer.retrieved = [
+            (n.node.node_id, n.node.get_content(), n.node.metadata.get("region", ""))
+            for n in evidence.nodes
+        ]
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -39,10 +39,10 @@ class SectionMetadata(TransformComponent):
             match = HEADING.match(first)
             if match:
                 path.append(match.group(2).strip())
-            # The document title (level-1 heading) is already in `title`.
-            if path and path[0] == node.metadata.get("title"):
-                path = path[1:]
-            node.metadata["section"] = " > ".join(path) if path else "Inleiding"
+            # The document's title heading is already in `title`.
+            title = (node.metadata.get("title"), node.metadata.get("heading"))
+            path = [p for p in path if p not in title]
+            node.metadata["section"] = " > ".join(path) if path else "Begin van het document"
         return nodes
 
 

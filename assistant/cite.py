@@ -57,7 +57,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
-    error: str | None = None
+    # The retrieved passages in fused order (node id, raw text, region): for the
+    # eval runner's retrieval metrics and the UI's suggestions; not part of the JSON.
+    retrieved: list[tuple[str, str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -67,6 +69,61 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "latency_ms": round(self.latency_ms, 2),
         }
+
+
+@dataclass
+class Quote:
+    """Verbatim parts of one passage (`node`) that the answer quotes."""
+
+    node: object  # a llama-index BaseNode
+    parts: list[str]
+
+
+def compose(question: str, quotes: list[Quote]) -> Answer:
+    """Number the quoted passages [1], [2], ... and group the quotes by region.
+
+    "In Rotterdam (PPO Rotterdam), onder „Fase 1”: „...” [1]" — the section tells
+    who or which step a quoted rule belongs to.
+    """
+    citations: dict[str, Citation] = {}
+    by_region: dict[str, list[str]] = {}
+    for quote in quotes:
+        node, meta = quote.node, quote.node.metadata
+        if node.node_id not in citations:
+            citations[node.node_id] = Citation(
+                n=len(citations) + 1,
+                source=meta.get("source", ""),
+                title=meta.get("title", ""),
+                region=meta.get("region", ""),
+                section=meta.get("section", ""),
+                organisation=meta.get("organisation", ""),
+                text=reader_text(node.get_content()),
+                page=meta.get("page") or None,
+            )
+        citation = citations[node.node_id]
+        parts = [plain(p) for p in quote.parts if plain(p)]
+        citation.quotes.extend(parts)
+        where = citation.section.split(" > ")[-1] if citation.section else ""
+        lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
+        quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
+        by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")
+
+    paragraphs = []
+    for region, texts in by_region.items():
+        organisations = sorted({c.organisation for c in citations.values() if c.region == region})
+        intro = f"{REGION_PHRASE.get(region, region)} ({'; '.join(organisations)})"
+        if len(texts) == 1:
+            paragraphs.append(f"{intro}, {texts[0]}")
+        else:
+            paragraphs.append(f"{intro}:\n" + "\n".join(f"- {t}" for t in texts))
+    if len(by_region) > 1:
+        paragraphs.append("Let op: elke regio heeft eigen afspraken; kijk welke regio voor uw school geldt.")
+    return Answer(
+        question=question,
+        answer="\n\n".join(paragraphs),
+        refused=False,
+        citations=sorted(citations.values(), key=lambda c: c.n),
+    )
 
 
 def source_line(c: Citation) -> str:

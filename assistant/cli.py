@@ -66,12 +66,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         prepare_model_dir,
     )
     from assistant.index import Manifest, RouteIndex
-    from assistant.load import load_corpus
+    from assistant.load import load_documents
 
     model_dir = prepare_model_dir(settings, progress=_progress)
     model = load_sentence_transformer(model_dir, threads=settings.threads)
     embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
-    loaded = load_corpus(settings.corpus_dir)
+    loaded = load_documents(settings)
     for failure in loaded.failures:
         print(f"warning: skipped document {failure}", file=sys.stderr)
     index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
@@ -103,6 +103,41 @@ def cmd_model_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from assistant.evaluate import (
+        format_failures,
+        format_table,
+        load_items,
+        report,
+        run_eval,
+        write_report,
+    )
+
+    assistant = _open(settings)
+    items = load_items(Path(args.file), split=args.split)
+    rep = report(run_eval(assistant, items))
+    print(format_table(rep))
+    if rep["failures"]:
+        print(f"\nfailures ({len(rep['failures'])}):")
+        print(format_failures(rep))
+    write_report(rep, Path(args.out))
+    print(f"\nreport written to {args.out}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.app import serve
+
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    serve(settings)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="Answers questions about verzuim and thuiszitters from the routeboeken."
@@ -119,6 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index")
     index.add_argument("--rebuild", action="store_true", help="throw the index away and build it anew")
     index.set_defaults(func=cmd_index)
+
+    from assistant.evaluate import DEFAULT_EVAL_FILE
+
+    evaluate = sub.add_parser("eval", help="run the eval set and report the metrics")
+    evaluate.add_argument("--file", default=str(DEFAULT_EVAL_FILE), help="eval set (YAML)")
+    evaluate.add_argument("--split", choices=["tune", "holdout", "all"], default="all")
+    evaluate.add_argument("--out", default="evals/reports/latest.json", help="JSON report path")
+    evaluate.set_defaults(func=cmd_eval)
+
+    chat = sub.add_parser("chat", help="start the chat app (http://127.0.0.1:7860)")
+    chat.add_argument("--host", help="interface to listen on (off-loopback requires login)")
+    chat.add_argument("--port", type=int, help="port (default 7860)")
+    chat.set_defaults(func=cmd_chat)
 
     model = sub.add_parser("model", help="the embedding model")
     model_sub = model.add_subparsers(dest="model_command", required=True)

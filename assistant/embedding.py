@@ -86,9 +86,15 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._model.encode_query(texts, normalize_embeddings=True, convert_to_numpy=True)
 
-    def encode_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode_documents(
+        self, texts: list[str], batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
         return self._model.encode_document(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
         )
 
     def _get_query_embedding(self, query: str) -> list[float]:

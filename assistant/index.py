@@ -9,6 +9,7 @@ re-embedded and changed ones replace their old chunks (never duplicated).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,6 @@ from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.retrievers.bm25 import BM25Retriever
 from llama_index.vector_stores.chroma import ChromaVectorStore
-from tqdm.auto import tqdm
 
 from assistant.chunk import chunking_transformations, sentence_spans
 from assistant.config import Settings
@@ -64,6 +64,10 @@ class Manifest:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2))
         tmp.replace(path)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def dutch_stemmer() -> Stemmer.Stemmer:
@@ -238,14 +242,19 @@ class RouteIndex:
         return sorted(nodes, key=lambda n: n.node_id)
 
     def _sync_sentences(self, nodes: list[BaseNode], show_progress: bool = False) -> int:
-        """Make the sentence collection hold exactly the sentences of `nodes`."""
+        """Make the sentence collection hold exactly the sentences of `nodes`.
+
+        Chunk ids are deterministic, so a changed chunk keeps its id: sentences
+        are matched on (chunk id, text hash) and stale ones replaced.
+        """
         stored = self.sentences.get(include=["metadatas"])
-        stored_chunks = {m["chunk_id"] for m in stored["metadatas"] or []}
-        wanted = {n.node_id for n in nodes}
-        orphans = stored_chunks - wanted
-        if orphans:
-            self.sentences.delete(where={"chunk_id": {"$in": sorted(orphans)}})
-        todo = [n for n in nodes if n.node_id not in stored_chunks]
+        stored_keys = {(m["chunk_id"], m.get("chunk_hash")) for m in stored["metadatas"] or []}
+        wanted = {(n.node_id, text_hash(n.get_content())) for n in nodes}
+        stale = sorted({chunk_id for chunk_id, h in stored_keys - wanted})
+        if stale:
+            self.sentences.delete(where={"chunk_id": {"$in": stale}})
+        fresh_keys = stored_keys - {k for k in stored_keys if k[0] in set(stale)}
+        todo = [n for n in nodes if (n.node_id, text_hash(n.get_content())) not in fresh_keys]
         ids, texts, metas = [], [], []
         for node in todo:
             text = node.get_content()
@@ -255,21 +264,25 @@ class RouteIndex:
                 metas.append(
                     {
                         "chunk_id": node.node_id,
+                        "chunk_hash": text_hash(text),
                         "ref_doc_id": node.ref_doc_id or "",
                         "region": node.metadata.get("region", ""),
                         "start": span.start,
                         "end": span.end,
                     }
                 )
-        batch = 64
-        for i in tqdm(range(0, len(texts), batch), desc="Sentences", disable=not show_progress):
-            vectors = self.embed_model.encode_documents(texts[i : i + batch], batch_size=batch)
-            self.sentences.add(
-                ids=ids[i : i + batch],
-                documents=texts[i : i + batch],
-                metadatas=metas[i : i + batch],
-                embeddings=vectors,
-            )
+        if texts:
+            # One encode call: sentence-transformers sorts by length across the whole
+            # list, so batches carry little padding.
+            vectors = self.embed_model.encode_documents(texts, batch_size=32, show_progress=show_progress)
+            batch = 1000
+            for i in range(0, len(texts), batch):
+                self.sentences.add(
+                    ids=ids[i : i + batch],
+                    documents=texts[i : i + batch],
+                    metadatas=metas[i : i + batch],
+                    embeddings=vectors[i : i + batch],
+                )
         return self.sentences.count()
 
     def _write_bm25(self, nodes: list[BaseNode]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,15 +80,38 @@ def load_document(path: Path) -> Document:
     if not body.strip():
         raise DocumentLoadError(f"{path.name}: has no text")
     metadata = validate_metadata(meta, path)
+    heading = re.search(r"^# +(.+)$", body, re.MULTILINE)
+    if heading:
+        # The document's own level-1 heading; chunking leaves it out of section paths.
+        metadata["heading"] = heading.group(1).strip()
     doc = Document(text=body, id_=path.stem, metadata=metadata)
     doc.excluded_embed_metadata_keys = [k for k in metadata if k not in EMBED_KEYS]
     doc.excluded_llm_metadata_keys = list(doc.excluded_embed_metadata_keys)
     return doc
 
 
+def load_documents(settings) -> LoadResult:
+    """All documents the assistant answers from: the corpus plus ingested documents."""
+    result = LoadResult()
+    for folder in settings.document_dirs():
+        part = load_corpus(folder)
+        result.documents.extend(part.documents)
+        result.failures.extend(part.failures)
+    unique: dict[str, Document] = {}
+    for doc in result.documents:
+        if doc.id_ in unique:  # the corpus wins over an ingested file of the same name
+            result.failures.append(DocumentLoadError(f"{doc.id_}: a document with this name exists twice"))
+        else:
+            unique[doc.id_] = doc
+    result.documents = list(unique.values())
+    return result
+
+
 def load_corpus(corpus_dir: Path) -> LoadResult:
     """Load every `*.md` in corpus_dir (README.md excluded), keeping going past bad files."""
     result = LoadResult()
+    if not corpus_dir.is_dir():
+        return result
     for path in sorted(corpus_dir.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue

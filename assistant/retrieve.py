@@ -41,7 +41,7 @@ class HybridRetriever:
         self._vector_index = VectorStoreIndex.from_vector_store(
             index.vector_store, embed_model=embed_model
         )
-        self._bm25 = index.load_bm25()
+        self.bm25 = index.load_bm25()
         self._stemmer = dutch_stemmer()
         # One fusion retriever per region filter; built on first use (cheap objects).
         self._fused: dict[str | None, QueryFusionRetriever] = {}
@@ -51,7 +51,7 @@ class HybridRetriever:
         k = self.settings.candidates
         dense = VectorIndexRetriever(self._vector_index, similarity_top_k=k, filters=filters)
         lexical = BM25Retriever(
-            existing_bm25=self._bm25,
+            existing_bm25=self.bm25,
             stemmer=self._stemmer,
             token_pattern=BM25_TOKEN_PATTERN,
             similarity_top_k=k,

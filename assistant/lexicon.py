@@ -1,0 +1,128 @@
+"""Lexical view of questions and passages: Dutch stems, corpus vocabulary and IDF.
+
+The answerer needs an absolute, rank-independent signal of "do the documents
+talk about this at all": which of the question's content words occur in the
+corpus, how specific they are (IDF), and which occur in the chosen passage.
+The vocabulary and document frequencies come from the persisted BM25 index
+(same stemmer, same stop words), so nothing is recomputed at start-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH
+
+WORD = re.compile(r"\w+", re.UNICODE)
+CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
+
+# Question words and filler that say nothing about the topic.
+QUESTION_STOPWORDS = {
+    "wat", "wie", "wanneer", "hoe", "welke", "welk", "waar", "waarom", "moet", "moeten", "mag",
+    "mogen", "kan", "kunnen", "ik", "je", "jij", "we", "wij", "u", "is", "zijn", "er", "een",
+    "de", "het", "dan", "nu", "doe", "doen", "gaat", "eigenlijk", "precies", "lang", "hoeveel",
+    "vaak", "snel", "graag", "weten", "zeg", "vertel", "iemand", "iets", "dit", "dat", "deze",
+    "bij", "over", "volgens", "regio", "documenten", "document", "staat", "stond", "gewoon",
+    "al", "nog", "ook", "eens", "even", "toch", "wel", "niet", "geen", "mijn", "onze", "ons",
+    "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
+    "precies", "dus", "want", "maar", "of", "en", "als", "per",
+}
+
+# Places and countries without a routeboek here: a question about their rules is not
+# answered by these documents (the covered regions are named in the documents).
+OTHER_PLACES = {
+    "groningen", "friesland", "drenthe", "overijssel", "flevoland", "gelderland", "limburg",
+    "brabant", "zeeland", "holland", "amsterdam", "haag", "eindhoven", "tilburg", "almere",
+    "breda", "nijmegen", "arnhem", "haarlem", "enschede", "apeldoorn", "amersfoort", "zaanstad",
+    "zwolle", "leiden", "maastricht", "delft", "alkmaar", "leeuwarden", "venlo", "deventer",
+    "helmond", "hilversum", "heerlen", "oss", "emmen", "assen", "lelystad", "gouda",
+    "belgië", "belgie", "duitsland", "frankrijk", "engeland", "vlaanderen", "spanje",
+    "turkije", "marokko", "polen", "amerika", "curaçao", "curacao", "suriname", "aruba",
+}
+
+
+class Lexicon:
+    """Dutch stems with stop words removed (the BM25 stemmer), plus corpus statistics."""
+
+    def __init__(self, bm25: bm25s.BM25 | None = None) -> None:
+        self._stemmer = Stemmer.Stemmer("dutch")
+        self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
+        self.df: dict[str, int] = {}
+        self.n_docs = 1
+        if bm25 is not None:
+            counts = np.diff(np.asarray(bm25.scores["indptr"]))
+            self.df = {tok: int(counts[i]) for tok, i in bm25.vocab_dict.items() if tok}
+            self.n_docs = int(bm25.scores.get("num_docs", 1)) or 1
+        self._vocab = sorted(self.df)
+        self.max_idf = self.idf_of_df(1) + 1.0
+
+    def words(self, text: str) -> list[str]:
+        return [w for w in WORD.findall(text.lower()) if w not in self._stop]
+
+    def stems(self, text: str) -> set[str]:
+        return set(self._stemmer.stemWords(self.words(text)))
+
+    def idf_of_df(self, df: int) -> float:
+        return math.log((self.n_docs + 1) / (df + 0.5))
+
+    def idf(self, stem: str) -> float:
+        df = self.df.get(stem)
+        return self.idf_of_df(df) if df else self.max_idf
+
+    @lru_cache(maxsize=4096)
+    def correct(self, stem: str) -> str | None:
+        """A corpus stem for a stem the corpus lacks (typing errors), or None."""
+        if stem in self.df or len(stem) < 5 or stem.isdigit():
+            return stem if stem in self.df else None
+        close = difflib.get_close_matches(stem, self._vocab, n=1, cutoff=0.84)
+        return close[0] if close else None
+
+    def question_terms(self, question: str) -> "QuestionTerms":
+        """Content stems of a question, typo-corrected, with OOV words and names split off."""
+        names = {m.lower() for m in CAPITALISED.findall(question)}
+        terms, oov, places = set(), set(), set()
+        for word in self.words(question):
+            if word in OTHER_PLACES:
+                places.add(word)
+                continue
+            stem = self._stemmer.stemWord(word)
+            if stem in self._stop:
+                continue  # "heet" stems to "het": still a function word
+            known = self.correct(stem)
+            if known:
+                terms.add(known)
+            elif word in names or word.isdigit():
+                # A capitalised word the documents never use is taken for a pupil's
+                # name (questions often contain one); numbers are not topic words.
+                continue
+            else:
+                oov.add(stem)
+        return QuestionTerms(terms=terms, oov=oov, places=places)
+
+
+class QuestionTerms:
+    """What the question is about, in corpus stems."""
+
+    def __init__(self, terms: set[str], oov: set[str], places: set[str]):
+        self.terms = terms
+        self.oov = oov
+        self.places = places
+
+    def weight(self, lexicon: Lexicon, stems: set[str] | None = None) -> float:
+        chosen = self.terms if stems is None else self.terms & stems
+        return sum(lexicon.idf(s) for s in chosen)
+
+    def coverage(self, lexicon: Lexicon, stems: set[str]) -> float:
+        """IDF-weighted share of the question's content (OOV words included) found in `stems`."""
+        total = self.weight(lexicon) + lexicon.max_idf * len(self.oov)
+        return self.weight(lexicon, stems) / total if total else 0.0
+
+    def oov_share(self, lexicon: Lexicon) -> float:
+        total = self.weight(lexicon) + lexicon.max_idf * len(self.oov)
+        return lexicon.max_idf * len(self.oov) / total if total else 1.0

@@ -1,0 +1,169 @@
+"""The core path against the real model, the real Chroma store and the real corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+TINY = """---
+title: "Proefprotocol Testdorp"
+organisation: "Testverband"
+region: {region}
+sector: [PO]
+source: "proef.txt"
+---
+# Proefprotocol Testdorp
+
+## 1 Melden
+
+{body}
+"""
+
+
+def write_doc(folder: Path, name: str, body: str, region: str = "Landelijk") -> None:
+    (folder / f"{name}.md").write_text(TINY.format(region=region, body=body), encoding="utf-8")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test on any connection attempt that is not loopback."""
+    attempts: list = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback(address) -> bool:
+        host = address[0] if isinstance(address, tuple) else address
+        return isinstance(host, str) and (host in ("localhost", "::1") or host.startswith("127.") or host.startswith("/"))
+
+    def guarded_connect(sock, address):
+        if sock.family != socket.AF_UNIX and not loopback(address):
+            attempts.append(address)
+            raise OSError(f"network blocked in test: {address}")
+        return real_connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        if sock.family != socket.AF_UNIX and not loopback(address):
+            attempts.append(address)
+            return 111
+        return real_connect_ex(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host is not None and not loopback((host,)):
+            attempts.append(host)
+            raise socket.gaierror(f"name resolution blocked in test: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield attempts
+    assert attempts == [], f"network access attempted: {attempts}"
+
+
+def test_leerplicht_rule_is_quoted_from_drechtsteden(assistant):
+    answer = assistant.ask("Wanneer meld ik bij leerplicht?")
+    assert not answer.refused
+    assert "16 uur" in answer.answer or "zestien uur" in answer.answer
+    assert "vier weken" in answer.answer or "4 weken" in answer.answer
+    assert "[1]" in answer.answer
+    drechtsteden = [c for c in answer.citations if c.region == "Drechtsteden"]
+    assert drechtsteden, answer.citations
+    # Every quote is verbatim in its cited passage.
+    for citation in answer.citations:
+        for quote in citation.quotes:
+            assert quote in citation.text
+
+
+def test_out_of_domain_questions_are_refused(assistant):
+    for question in ["Wat is de hoofdstad van Frankrijk?", "Schrijf een gedicht over de zee.",
+                     "Hoeveel paracetamol mag een kind van 8?"]:
+        answer = assistant.ask(question)
+        assert answer.refused, (question, answer.answer)
+        assert "staat niet in de documenten" in answer.answer
+        assert answer.citations == []
+
+
+def test_region_filter_limits_citations(assistant):
+    question = "Wanneer is een leerling een thuiszitter?"
+    for region in ("Rotterdam", "Drechtsteden"):
+        answer = assistant.ask(question, region=region)
+        assert not answer.refused
+        assert {c.region for c in answer.citations} == {region}
+        assert {r for _, _, r in answer.retrieved} == {region}
+
+
+def test_comparison_names_each_region(assistant):
+    answer = assistant.ask("Wat is een thuiszitter in Rotterdam en wat in de Drechtsteden?")
+    assert {"Rotterdam", "Drechtsteden"} <= {c.region for c in answer.citations}
+    assert "In Rotterdam" in answer.answer and "In de Drechtsteden" in answer.answer
+
+
+def test_index_is_not_rebuilt_or_duplicated(assistant):
+    from assistant.load import load_documents
+
+    documents = load_documents(assistant.settings).documents
+    before = (assistant.index.chunks.count(), assistant.index.sentences.count())
+    assert assistant.index.ensure(documents) is None
+    assistant.index.build(documents)  # an explicit update with nothing changed
+    assert (assistant.index.chunks.count(), assistant.index.sentences.count()) == before
+    ids = assistant.index.chunks.get(include=[])["ids"]
+    assert len(ids) == len(set(ids))
+
+
+def test_changed_document_replaces_its_chunks_offline(tmp_path, no_network):
+    """Start-up, indexing and a query with every non-loopback socket blocked."""
+    from assistant.ask import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "proef", "De school meldt het verzuim binnen 7 dagen bij de leerplichtambtenaar.")
+    write_doc(corpus, "ander", "Een brugplaats duurt in Testdorp maximaal 11 weken.", region="Utrecht")
+    settings = make_settings(tmp_path / "data", corpus_dir=corpus)
+    assistant = Assistant.open(settings)
+    first = assistant.ask("Binnen hoeveel dagen meldt de school verzuim?")
+    assert "7 dagen" in first.answer
+    n_chunks = assistant.index.chunks.count()
+
+    write_doc(corpus, "proef", "De school meldt het verzuim binnen 9 dagen bij de leerplichtambtenaar.")
+    assistant = Assistant.open(settings)
+    answer = assistant.ask("Binnen hoeveel dagen meldt de school verzuim?")
+    assert "9 dagen" in answer.answer and "7 dagen" not in answer.answer
+    assert assistant.index.chunks.count() == n_chunks
+    stored = assistant.index.sentences.get(include=["documents"])["documents"]
+    assert not any("7 dagen" in s for s in stored)
+
+    (corpus / "ander.md").unlink()
+    assistant = Assistant.open(settings)
+    regions = {m["region"] for m in assistant.index.chunks.get(include=["metadatas"])["metadatas"]}
+    assert regions == {"Landelijk"}
+
+
+def test_cli_jsonl_answers_and_refuses(settings, assistant):
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir),
+           "ASSISTANT_MODEL_DIR": str(settings.resolved_model_dir)}
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--jsonl",
+         "Wanneer meld ik bij leerplicht?", "Wat is de hoofdstad van Frankrijk?"],
+        capture_output=True, text=True, env=env, timeout=600, check=True,
+    )
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 2
+    first, second = lines
+    assert list(first) == ["question", "answer", "refused", "citations", "latency_ms"]
+    assert first["refused"] is False and second["refused"] is True
+    assert list(first["citations"][0]) == ["n", "source", "title", "region", "section", "text"]
+    assert any(c["region"] == "Drechtsteden" and "zestien uur" in c["text"] or "16 uur" in c["text"]
+               for c in first["citations"])
+    assert isinstance(first["latency_ms"], float)
+    assert "Traceback" not in out.stderr

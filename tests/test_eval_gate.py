@@ -1,0 +1,20 @@
+"""The eval gate (issue 4): the whole eval set through `ask`, held to the published bars."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.evaluate import GATES, format_failures, format_table, load_items, report, run_eval, write_report
+
+pytestmark = [pytest.mark.slow, pytest.mark.eval_gate]
+
+
+def test_eval_gate(assistant, tmp_path):
+    rep = report(run_eval(assistant, load_items()))
+    write_report(rep, tmp_path / "eval.json")
+    print("\n" + format_table(rep) + "\n" + format_failures(rep))
+    overall = rep["overall"]
+    misses = {k: (overall[k], bar) for k, bar in GATES.items() if overall[k] is None or overall[k] < bar}
+    assert not misses, json.dumps(misses)

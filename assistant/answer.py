@@ -38,6 +38,7 @@ NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 SECOND_MARGIN = 0.025  # a second passage is quoted when it scores this close to the best
+REGION_MARGIN = 0.05  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
 
 # Words that ask for a quantity, a moment or a duration.
@@ -203,37 +204,54 @@ class ExtractiveAnswerer:
     def __init__(self, settings: Settings, lexicon: Lexicon | None = None):
         self.settings = settings
         self.lexicon = lexicon or Lexicon()
-        self._stems: dict[tuple[str, int], set[str]] = {}
-
-    def _sentence_stems(self, record: SentenceRecord) -> set[str]:
-        key = (record.chunk_id, record.start)
-        if key not in self._stems:
-            self._stems[key] = self.lexicon.stems(record.text)
-        return self._stems[key]
+        # Caches keyed by chunk id + offsets; chunk ids change when their text changes.
+        self._stems: dict[tuple, set[str]] = {}
+        self._block_cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
     # -- scoring -----------------------------------------------------------
     def _score(self, evidence: Evidence, terms: QuestionTerms, named: list[str]) -> list[Scored]:
+        """Score each sentence by what would be quoted for it (its block, see `quote_blocks`):
+        the best cosine among the block's sentences, the block's lexical coverage, and
+        whether the block holds a number for a quantity question."""
         quantity = bool(QUANTITY_QUESTION.search(evidence.question))
         scored: list[Scored] = []
-        for rank, node in enumerate(evidence.nodes):
+        seen_per_region: dict[str, int] = {}
+        for node in evidence.nodes:
+            region = node.node.metadata.get("region")
+            rank = seen_per_region.get(region, 0)  # rank within its region's retrieval
+            seen_per_region[region] = rank + 1
             records = evidence.sentences.get(node.node.node_id, [])
             if not records:
                 continue
             vectors = np.asarray([r.vector for r in records], dtype=np.float32)
             cosines = vectors @ evidence.query_vector
-            region = node.node.metadata.get("region")
+            text = node.node.get_content()
             for record, cosine in zip(records, cosines):
-                coverage = terms.coverage(self.lexicon, self._sentence_stems(record))
-                score = float(cosine) + LEXICAL * coverage + PRIOR / (1 + rank)
-                if quantity and NUMBER_SPAN.search(record.text):
+                blocks = self._block_ranges(node.node.node_id, text, record)
+                best_cos = float(cosine)
+                block_text = " ".join(text[a:b] for a, b in blocks)
+                coverage = terms.coverage(self.lexicon, self._stems_of(("b",) + tuple(blocks) + (node.node.node_id,), block_text))
+                score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
+                if quantity and NUMBER_SPAN.search(block_text):
                     score += NUMBER
                 if region in named:
                     score += REGION
                 scored.append(Scored(record, node, rank, float(cosine), score))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
+    def _block_ranges(self, chunk_id: str, text: str, record: SentenceRecord) -> list[tuple[int, int]]:
+        key = (chunk_id, record.start)
+        if key not in self._block_cache:
+            self._block_cache[key] = quote_blocks(text, record)
+        return self._block_cache[key]
+
+    def _stems_of(self, key: tuple, text: str) -> set[str]:
+        if key not in self._stems:
+            self._stems[key] = self.lexicon.stems(text)
+        return self._stems[key]
+
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
-        return quote_blocks(s.node.node.get_content(), s.record)
+        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record)
 
     def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
         """The absolute evidence for the best sentence and its quote."""
@@ -282,17 +300,20 @@ class ExtractiveAnswerer:
 
     # -- selection ---------------------------------------------------------
     def _select(self, ranked: list[Scored], named: list[str]) -> list[Scored]:
-        """The best sentence, plus close seconds elsewhere; one per named region for comparisons."""
+        """The best sentence, plus each other region's best when it scores close
+        (rules differ per region), plus close seconds; for a comparison, one per
+        named region whatever its score."""
         best = ranked[0]
         chosen = [best]
-        if len(named) > 1:
-            for region in named:
-                if any(c.node.node.metadata.get("region") == region for c in chosen):
-                    continue
-                for s in ranked:
-                    if s.node.node.metadata.get("region") == region:
-                        chosen.append(s)
-                        break
+        regions_seen = {best.node.node.metadata.get("region")}
+        for s in ranked[1:]:
+            region = s.node.node.metadata.get("region")
+            if region in regions_seen:
+                continue
+            regions_seen.add(region)
+            if region in named or s.score >= best.score - REGION_MARGIN:
+                chosen.append(s)
+        chosen = chosen[: max(self.settings.max_quotes, len(named))]
         for s in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break

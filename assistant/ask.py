@@ -8,6 +8,7 @@ eval runner.
 from __future__ import annotations
 
 import time
+from itertools import zip_longest
 from dataclasses import dataclass
 from typing import Callable
 
@@ -78,6 +79,7 @@ class Assistant:
         self.sentences.preload()
         self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25))
         self.load_failures: list[str] = []
+        self.index_documents: list = []
 
     @classmethod
     def open(
@@ -104,24 +106,36 @@ class Assistant:
         index.ensure(loaded.documents, progress=progress, show_progress=show_progress)
         assistant = cls(settings, embed, index)
         assistant.load_failures = [str(f) for f in loaded.failures]
+        assistant.index_documents = loaded.documents
         return assistant
 
     def evidence(self, question: str, region: str | None = None, top_k: int | None = None) -> Evidence:
         """Retrieve and gather sentence vectors for a checked question.
 
-        Without an explicit region, a question that names one region is answered
-        from that region; one that names several gets the best passages of each
-        (a comparison).
+        Rules differ per region, so retrieval fans out: an explicit region (or a
+        single region the question names) is searched alone; named regions (a
+        comparison) each get their own fused retrieval; otherwise one wide fused
+        retrieval is grouped per region. Passages are interleaved best-first so
+        each region's best evidence reaches the answerer.
         """
         query = normalise_query(question)
         vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
         k = top_k or self.settings.top_k
-        named = regions_named(question) if region is None else [region]
-        if len(named) <= 1:
-            nodes = self.retriever.retrieve(query, vector.tolist(), region=named[0] if named else None)[:k]
+        named = [region] if region is not None else regions_named(question)
+        if len(named) == 1:
+            nodes = self.retriever.retrieve(query, vector.tolist(), region=named[0])[:k]
+        elif named:
+            per_region = [self.retriever.retrieve(query, vector.tolist(), region=r)[:k] for r in named]
+            nodes = [n for group in zip_longest(*per_region) for n in group if n is not None]
         else:
-            per_region = [self.retriever.retrieve(query, vector.tolist(), region=r) for r in named]
-            nodes = [n for group in zip(*per_region) for n in group][: max(k, 2 * len(named))]
+            # One wide fused retrieval, grouped per region (cheaper than a retrieval per region).
+            wide = self.retriever.retrieve(query, vector.tolist(), region=None, wide=True)
+            groups: dict[str, list] = {}
+            for n in wide:
+                group = groups.setdefault(n.node.metadata.get("region", ""), [])
+                if len(group) < k:
+                    group.append(n)
+            nodes = [n for group in zip_longest(*groups.values()) for n in group if n is not None]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, query, vector, nodes, sentences, region)
 

@@ -6,7 +6,8 @@ Metrics (see evals/README.md for the item fields):
   matches some cited passage);
 - region accuracy: every expected region is among the cited regions;
 - refusal precision / recall, with "refused" as the positive class;
-- retrieval hit@1, hit@5 and MRR of the first retrieved passage that carries the evidence;
+- retrieval hit@1, hit@5 and MRR of the first retrieved passage that carries the evidence
+  (ranked within its region's retrieval, since retrieval runs per region);
 - latency p50 / p95 of `ask`.
 """
 
@@ -69,9 +70,15 @@ class ItemResult:
 
 
 def evidence_rank(item: dict, retrieved: list[tuple[str, str, str]]) -> int | None:
-    """Rank of the first retrieved passage carrying evidence (any one regex for comparisons)."""
+    """Rank of the first retrieved passage carrying evidence (any one regex for comparisons).
+
+    Retrieval runs per region (see `Assistant.evidence`), so the rank is counted
+    within the passage's own region: rank 1 is its region's best passage.
+    """
     patterns = item["evidence"]
-    for rank, (_id, text, _region) in enumerate(retrieved, start=1):
+    per_region: dict[str, int] = {}
+    for _id, text, region in retrieved:
+        per_region[region] = rank = per_region.get(region, 0) + 1
         if item["category"] == "vergelijking":
             if any(matches_passage(p, text) for p in patterns):
                 return rank

@@ -30,7 +30,7 @@ from assistant.config import Settings
 from assistant.embedding import SentenceTransformerEmbedding
 from assistant.load import corpus_fingerprint
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: DutchStemmer folds -ing nominalisations
 # Keep digits and one-letter tokens: "4 weken" must keep its "4".
 BM25_TOKEN_PATTERN = r"(?u)\b\w+\b"
 BM25_LANGUAGE = "nl"
@@ -60,6 +60,10 @@ class Manifest:
         except (OSError, ValueError, TypeError):
             return None
 
+    @staticmethod
+    def remove(path: Path) -> None:
+        path.unlink(missing_ok=True)
+
     def write(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2))
@@ -70,8 +74,32 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def dutch_stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("dutch")
+class DutchStemmer:
+    """Snowball Dutch, plus one step it lacks: nominalisations in -ing share the verb's
+    stem ("melding" -> "meld" like "melden"; "plaatsing" -> "plaats"), which policy
+    texts use constantly where people ask with the verb ("wanneer meld ik ...").
+    Has PyStemmer's `stemWord`/`stemWords`, so bm25s and BM25Retriever accept it."""
+
+    def __init__(self) -> None:
+        self._snowball = Stemmer.Stemmer("dutch")
+
+    @staticmethod
+    def _fold(stem: str) -> str:
+        if stem.endswith("ing") and len(stem) >= 7 and not stem.endswith("ling"):
+            return stem[:-3]
+        if stem.endswith("dt") and len(stem) >= 4:  # "meldt" -> "meld", "vindt" -> "vind"
+            return stem[:-1]
+        return stem
+
+    def stemWord(self, word: str) -> str:  # noqa: N802 (PyStemmer's API)
+        return self._fold(self._snowball.stemWord(word))
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802
+        return [self._fold(s) for s in self._snowball.stemWords(words)]
+
+
+def dutch_stemmer() -> DutchStemmer:
+    return DutchStemmer()
 
 
 def make_chroma_client(settings: Settings):
@@ -102,9 +130,23 @@ class RouteIndex:
         self.embed_model = embed_model
         self.model_id = model_id
         self.dir = settings.index_dir
-        self.client = make_chroma_client(settings)
-        self.chunks = self._collection(settings.collection + "_chunks")
-        self.sentences = self._collection(settings.collection + "_sentences")
+        self.damage: str | None = None
+        try:
+            self._connect()
+        except Exception as exc:  # a damaged store raises many kinds of errors
+            if settings.chroma_url:
+                raise IndexError_(f"cannot use the Chroma server at {settings.chroma_url}: {exc}") from exc
+            # The embedded store holds only derived data: drop it and rebuild from the documents.
+            self.damage = f"the Chroma store in {settings.chroma_dir} is unreadable ({type(exc).__name__})"
+            shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+            Manifest.remove(self.manifest_path)
+            self._connect()
+
+    def _connect(self) -> None:
+        self.client = make_chroma_client(self.settings)
+        self.chunks = self._collection(self.settings.collection + "_chunks")
+        self.sentences = self._collection(self.settings.collection + "_sentences")
+        self.chunks.count()  # touch the store so damage shows here, not mid-question
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
 
     # -- paths -------------------------------------------------------------
@@ -130,6 +172,8 @@ class RouteIndex:
     # -- state -------------------------------------------------------------
     def problem(self, documents: list[Document]) -> str | None:
         """Why the stored index cannot be used as it is, or None when it can."""
+        if self.damage:
+            return self.damage
         manifest = Manifest.read(self.manifest_path)
         if manifest is None:
             return "no index yet" if not self.manifest_path.exists() else "index manifest is unreadable"
@@ -317,6 +361,7 @@ class RouteIndex:
         if progress:
             progress(f"index: {reason}; {'rebuilding' if damaged else 'building'}")
         self.build(documents, rebuild=damaged, progress=progress, show_progress=show_progress)
+        self.damage = None
         return reason
 
 

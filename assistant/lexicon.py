@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import bm25s
 import numpy as np
-import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -51,7 +50,9 @@ class Lexicon:
     """Dutch stems with stop words removed (the BM25 stemmer), plus corpus statistics."""
 
     def __init__(self, bm25: bm25s.BM25 | None = None) -> None:
-        self._stemmer = Stemmer.Stemmer("dutch")
+        from assistant.index import dutch_stemmer
+
+        self._stemmer = dutch_stemmer()
         self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
         self.df: dict[str, int] = {}
         self.n_docs = 1

@@ -44,11 +44,10 @@ class HybridRetriever:
         self.bm25 = index.load_bm25()
         self._stemmer = dutch_stemmer()
         # One fusion retriever per region filter; built on first use (cheap objects).
-        self._fused: dict[str | None, QueryFusionRetriever] = {}
+        self._fused: dict[tuple[str | None, int], QueryFusionRetriever] = {}
 
-    def _build(self, region: str | None) -> QueryFusionRetriever:
+    def _build(self, region: str | None, k: int) -> QueryFusionRetriever:
         filters = region_filter(region)
-        k = self.settings.candidates
         dense = VectorIndexRetriever(self._vector_index, similarity_top_k=k, filters=filters)
         lexical = BM25Retriever(
             existing_bm25=self.bm25,
@@ -67,14 +66,16 @@ class HybridRetriever:
         )
 
     def retrieve(
-        self, query: str, query_embedding: list[float], region: str | None = None
+        self, query: str, query_embedding: list[float], region: str | None = None, wide: bool = False
     ) -> list[NodeWithScore]:
         """Fused candidates for `query` (already normalised), best first.
 
         `query_embedding` is passed in so the question is embedded exactly once
-        per ask (the answerer reuses it at sentence level).
+        per ask (the answerer reuses it at sentence level). `wide` asks for
+        candidates enough to group them per region afterwards.
         """
-        if region not in self._fused:
-            self._fused[region] = self._build(region)
+        k = self.settings.candidates * (len(REGIONS) if wide else 1)
+        if (region, k) not in self._fused:
+            self._fused[(region, k)] = self._build(region, k)
         bundle = QueryBundle(query_str=query, embedding=query_embedding)
-        return self._fused[region].retrieve(bundle)
+        return self._fused[(region, k)].retrieve(bundle)

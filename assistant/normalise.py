@@ -1,4 +1,4 @@
-"""Query normalisation for the domain: expand the abbreviations professionals type.
+"""Query normalisation for the domain: expand abbreviations and everyday phrasings.
 
 "Moet de IB-er het OPP aanpassen?" is searched as if it also said
 "intern begeleider" and "ontwikkelingsperspectiefplan", so both the dense and
@@ -48,6 +48,15 @@ ABBREVIATIONS: dict[str, str] = {
     "PPO": "PPO Rotterdam",
 }
 
+# Everyday phrasings -> the documents' own terms (matched case-insensitively).
+PHRASES: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"\bmeld\w*\b.*\bleerplicht|\bleerplicht\w*\b.*\bmeld", re.I), "melding van verzuim"),
+    (re.compile(r"\bspijbel\w*", re.I), "ongeoorloofd verzuim"),
+    (re.compile(r"\bziek\b|\bziekte\b", re.I), "ziekteverzuim"),
+    (re.compile(r"\bte laat\b", re.I), "te laat komen"),
+    (re.compile(r"\bthuis\s*zit\w*|\bzit\w* (al )?\w* ?thuis\b", re.I), "thuiszitter"),
+]
+
 _PATTERN = re.compile(
     r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w-])"
 )
@@ -65,4 +74,7 @@ def normalise_query(question: str) -> str:
         full = ABBREVIATIONS[match.group(1)]
         if full.lower() not in text.lower() and full not in expansions:
             expansions.append(full)
+    for pattern, term in PHRASES:
+        if pattern.search(text) and term.lower() not in text.lower() and term not in expansions:
+            expansions.append(term)
     return f"{text} ({'; '.join(expansions)})" if expansions else text

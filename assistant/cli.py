@@ -185,10 +185,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from assistant.embedding import ModelUnavailableError
     from assistant.index import IndexError_
+    from assistant.model_build import ModelBuildError
 
+    errors: tuple[type[Exception], ...] = (ModelUnavailableError, IndexError_, ModelBuildError)
+    if args.command == "chat":
+        from assistant.app import ServeError
+
+        errors += (ServeError,)
     try:
         return args.func(args, settings)
-    except (ModelUnavailableError, IndexError_) as exc:
+    except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -138,6 +138,10 @@ class RouteIndex:
                 raise IndexError_(f"cannot use the Chroma server at {settings.chroma_url}: {exc}") from exc
             # The embedded store holds only derived data: drop it and rebuild from the documents.
             self.damage = f"the Chroma store in {settings.chroma_dir} is unreadable ({type(exc).__name__})"
+            from chromadb.api.client import SharedSystemClient
+
+            # Chroma keeps one system per path in a process; drop the broken one.
+            SharedSystemClient.clear_system_cache()
             shutil.rmtree(settings.chroma_dir, ignore_errors=True)
             Manifest.remove(self.manifest_path)
             self._connect()

@@ -176,7 +176,8 @@ def test_cli_jsonl_answers_and_refuses(settings, assistant):
     assert list(first) == ["question", "answer", "refused", "citations", "latency_ms"]
     assert first["refused"] is False and second["refused"] is True
     assert list(first["citations"][0]) == ["n", "source", "title", "region", "section", "text"]
-    assert any(c["region"] == "Drechtsteden" and "zestien uur" in c["text"] or "16 uur" in c["text"]
-               for c in first["citations"])
+    assert "[1]" in first["answer"] and second["citations"] == []
+    for c in first["citations"]:
+        assert c["region"] in {"Utrecht", "Rotterdam", "Drechtsteden", "Landelijk"} and c["text"]
     assert isinstance(first["latency_ms"], float)
     assert "Traceback" not in out.stderr

@@ -1,6 +1,6 @@
 """The cleaned corpus: metadata, verbatim key sentences, completeness against the seeds, no furniture.
 
-The seeds are the raw extractions in /work/shared/seeds (or $CORPUS_SEEDS_DIR, or ./seeds).
+The seeds are the raw extractions in ../shared/seeds beside the repo (or $CORPUS_SEEDS_DIR).
 Completeness is checked mechanically: after removing the known page furniture from a seed,
 its word tokens must equal the cleaned body's word tokens, up to the small, explicit
 allow-lists below; and every seed sentence of six or more words must appear, as a contiguous
@@ -24,7 +24,7 @@ CORPUS_DIR = ROOT / "corpus"
 
 
 def _find_seeds() -> Path | None:
-    for candidate in (os.environ.get("CORPUS_SEEDS_DIR"), ROOT / "seeds", "/work/shared/seeds"):
+    for candidate in (os.environ.get("CORPUS_SEEDS_DIR"), ROOT.parent / "shared" / "seeds", ROOT / "seeds", "/work/shared/seeds"):
         if candidate and Path(candidate, "README.md").is_file():
             return Path(candidate)
     return None

@@ -54,6 +54,13 @@ def tiny_corpus(tmp_path: Path) -> Path:
     return corpus
 
 
+def restart_process_state():
+    """What a restart forgets: Chroma caches one open store per path in a process."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def damage_chroma_dir(s):
     shutil.rmtree(s.chroma_dir)
 
@@ -81,6 +88,7 @@ def test_damaged_index_is_reported_and_rebuilt(tmp_path, damage):
     s = make_settings(tmp_path / "data", corpus_dir=tiny_corpus(tmp_path))
     Assistant.open(s)
     damage(s)
+    restart_process_state()
     lines: list[str] = []
     assistant = Assistant.open(s, progress=lines.append)
     reasons = [line for line in lines if line.startswith("index: ")]

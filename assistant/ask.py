@@ -26,7 +26,7 @@ from assistant.embedding import (
 )
 from assistant.index import RouteIndex, SentenceStore
 from assistant.lexicon import Lexicon
-from assistant.load import load_documents
+from assistant.load import LoadResult, load_documents
 from assistant.normalise import normalise_query
 from assistant.retrieve import HybridRetriever
 
@@ -59,6 +59,17 @@ def check_question(question: str, settings: Settings) -> str:
             "Stel een kortere vraag, zonder namen of andere gegevens van leerlingen.",
         )
     return cleaned
+
+
+def open_index(
+    settings: Settings, progress: Callable[[str], None] | None = None
+) -> tuple[SentenceTransformerEmbedding, RouteIndex, LoadResult]:
+    """The model (converted on first use), the stored index and the documents, not yet synced."""
+    model_dir = prepare_model_dir(settings, progress=progress)
+    model = load_sentence_transformer(model_dir, threads=settings.threads)
+    embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
+    index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
+    return embed, index, load_documents(settings)
 
 
 class Assistant:
@@ -97,12 +108,8 @@ class Assistant:
         LlamaSettings.llm = MockLLM()
 
         settings = settings or Settings()
-        model_dir = prepare_model_dir(settings, progress=progress)
-        model = load_sentence_transformer(model_dir, threads=settings.threads)
-        embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
+        embed, index, loaded = open_index(settings, progress=progress)
         LlamaSettings.embed_model = embed
-        loaded = load_documents(settings)
-        index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
         index.ensure(loaded.documents, progress=progress, show_progress=show_progress)
         assistant = cls(settings, embed, index)
         assistant.load_failures = [str(f) for f in loaded.failures]

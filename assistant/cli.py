@@ -57,24 +57,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.ask import Assistant  # noqa: F401  (sets the offline environment first)
-    from assistant.embedding import (
-        SentenceTransformerEmbedding,
-        describe_model,
-        load_sentence_transformer,
-        model_fingerprint,
-        prepare_model_dir,
-    )
-    from assistant.index import Manifest, RouteIndex
-    from assistant.load import load_documents
+    from assistant.ask import open_index
+    from assistant.index import Manifest
 
-    model_dir = prepare_model_dir(settings, progress=_progress)
-    model = load_sentence_transformer(model_dir, threads=settings.threads)
-    embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
-    loaded = load_documents(settings)
+    _, index, loaded = open_index(settings, progress=_progress)
     for failure in loaded.failures:
         print(f"warning: skipped document {failure}", file=sys.stderr)
-    index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
     if args.rebuild:
         manifest = index.build(loaded.documents, rebuild=True, progress=_progress, show_progress=True)
     else:

@@ -49,15 +49,23 @@ class HybridRetriever:
     def _build(self, region: str | None, k: int) -> QueryFusionRetriever:
         filters = region_filter(region)
         dense = VectorIndexRetriever(self._vector_index, similarity_top_k=k, filters=filters)
-        lexical = BM25Retriever(
-            existing_bm25=self.bm25,
-            stemmer=self._stemmer,
-            token_pattern=BM25_TOKEN_PATTERN,
-            similarity_top_k=k,
-            filters=filters,
-        )
+        retrievers: list = [dense]
+        try:
+            retrievers.append(
+                BM25Retriever(
+                    existing_bm25=self.bm25,
+                    stemmer=self._stemmer,
+                    token_pattern=BM25_TOKEN_PATTERN,
+                    similarity_top_k=k,
+                    filters=filters,
+                )
+            )
+        except ValueError:
+            # BM25Retriever refuses a filter that matches no chunk (a region without
+            # documents); the dense side then simply returns nothing for it.
+            pass
         return QueryFusionRetriever(
-            retrievers=[dense, lexical],
+            retrievers=retrievers,
             mode=FUSION_MODES.RECIPROCAL_RANK,
             similarity_top_k=k,
             num_queries=1,  # no LLM query generation

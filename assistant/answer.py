@@ -21,7 +21,7 @@ without a routeboek. Anything implementing `Answerer` can replace this class
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -87,6 +87,7 @@ class Evidence:
     nodes: list[NodeWithScore]
     sentences: dict[str, list[SentenceRecord]]
     region: str | None = None
+    named: list[str] = field(default_factory=list)  # regions the question names
 
 
 @dataclass
@@ -109,12 +110,27 @@ class Signals:
     counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
 
 
-def regions_named(question: str) -> list[str]:
-    """Regions the question itself names, in order of mention."""
+def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Regions the question itself names, in order of mention.
+
+    The built-in regions are recognised by their usual words ("Dordrecht",
+    "Rotterdamse"); other `regions` (of ingested documents) by their own name.
+    """
+    lowered = question.lower()
+    mentions: list[tuple[int, str]] = []
+    for match in WORD.finditer(lowered):
+        region = REGION_WORDS.get(match.group())
+        if region:
+            mentions.append((match.start(), region))
+    for region in regions:
+        if region in REGION_WORDS.values():
+            continue
+        hit = re.search(rf"(?<!\w){re.escape(region.lower())}(?!\w)", lowered)
+        if hit:
+            mentions.append((hit.start(), region))
     found: list[str] = []
-    for word in WORD.findall(question.lower()):
-        region = REGION_WORDS.get(word)
-        if region and region not in found:
+    for _, region in sorted(mentions):
+        if region not in found:
             found.append(region)
     return found
 
@@ -327,7 +343,7 @@ class ExtractiveAnswerer:
     # -- answer ------------------------------------------------------------
     def answer(self, evidence: Evidence) -> Answer:
         terms = self.lexicon.question_terms(evidence.query)
-        named = regions_named(evidence.question)
+        named = evidence.named
         ranked = self._score(evidence, terms, named)
         signals = self.signals(evidence, terms, ranked)
         if not ranked or self.refusal_reason(signals):

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named
 from assistant.cite import Answer
-from assistant.config import REGIONS, Settings
+from assistant.config import REGIONS, Settings, order_regions
 from assistant.embedding import (
     SentenceTransformerEmbedding,
     describe_model,
@@ -85,10 +85,14 @@ class Assistant:
         self.settings = settings
         self.embed_model = embed_model
         self.index = index
-        self.retriever = HybridRetriever(index, embed_model, settings)
-        self.sentences = SentenceStore(index.sentences)
+        manifest = index.manifest()
+        # The built-in regions plus those of ingested documents (a region without
+        # documents is answered with a refusal, not an error).
+        self.regions: list[str] = order_regions({*REGIONS, *(manifest.regions if manifest else [])})
+        self.retriever = HybridRetriever(index, embed_model, settings, regions=self.regions)
+        self.sentences = SentenceStore(index.sentences, manifest.max_sentences if manifest else 1)
         self.sentences.preload()
-        self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25))
+        self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25, self.regions))
         self.load_failures: list[str] = []
         self.index_documents: list = []
 
@@ -128,7 +132,8 @@ class Assistant:
         query = normalise_query(question)
         vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
         k = top_k or self.settings.top_k
-        named = [region] if region is not None else regions_named(question)
+        in_question = regions_named(question, self.regions)
+        named = [region] if region is not None else in_question
         if len(named) == 1:
             nodes = self.retriever.retrieve(query, vector.tolist(), region=named[0])[:k]
         elif named:
@@ -144,14 +149,16 @@ class Assistant:
                     group.append(n)
             nodes = [n for group in zip_longest(*groups.values()) for n in group if n is not None]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
-        return Evidence(question, query, vector, nodes, sentences, region)
+        return Evidence(question, query, vector, nodes, sentences, region, named=in_question)
 
     def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; raises AskError for input that cannot be asked."""
         started = time.perf_counter()
-        if region is not None and region not in REGIONS:
+        if region is not None and region not in self.regions:
+            known = ", ".join(self.regions)
             raise AskError(
-                "region", f"unknown region {region!r}", f"Onbekende regio: {region}."
+                "region", f"unknown region {region!r}; the documents cover {known}",
+                f"Onbekende regio: {region}. De documenten gaan over: {known}.",
             )
         cleaned = check_question(question, self.settings)
         evidence = self.evidence(cleaned, region, top_k)

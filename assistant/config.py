@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +10,25 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The regions of the built-in corpus. Ingested documents may add regions of their own
+# (`assistant ingest --region Testregio`); the regions an assistant knows are those of
+# its documents (`Assistant.regions`).
 REGIONS = ("Utrecht", "Rotterdam", "Drechtsteden", "Landelijk")
+# A region name: a plain, short name ("Testregio", "Zuid-Holland Zuid", "'s-Hertogenbosch").
+REGION_PATTERN = re.compile(r"^[^\W\d_']['\w .()/-]{0,59}$|^'[a-z]-[^\W\d_][\w .()/-]{0,55}$", re.UNICODE)
+
+
+def region_name_problem(region: object) -> str | None:
+    """Why `region` cannot be a region name (English), or None when it can."""
+    if not isinstance(region, str) or not REGION_PATTERN.match(region) or region != " ".join(region.split()):
+        return f"region {region!r} is not a plain name (letters, digits, spaces, hyphens; at most 60)"
+    return None
+
+
+def order_regions(regions) -> list[str]:
+    """The built-in regions first (in their usual order), then the others alphabetically."""
+    found = set(regions)
+    return [r for r in REGIONS if r in found] + sorted(found - set(REGIONS), key=str.lower)
 
 
 class Settings(BaseSettings):

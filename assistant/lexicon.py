@@ -49,9 +49,11 @@ OTHER_PLACES = {
 class Lexicon:
     """Dutch stems with stop words removed (the BM25 stemmer), plus corpus statistics."""
 
-    def __init__(self, bm25: bm25s.BM25 | None = None) -> None:
+    def __init__(self, bm25: bm25s.BM25 | None = None, regions: list[str] | tuple[str, ...] = ()) -> None:
         from assistant.index import dutch_stemmer
 
+        # A place that is one of the index's regions (an ingested "Groningen") is not "other".
+        self.other_places = OTHER_PLACES - {w for r in regions for w in WORD.findall(r.lower())}
         self._stemmer = dutch_stemmer()
         self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
         self.df: dict[str, int] = {}
@@ -89,7 +91,7 @@ class Lexicon:
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
         for word in self.words(question):
-            if word in OTHER_PLACES:
+            if word in self.other_places:
                 places.add(word)
                 continue
             stem = self._stemmer.stemWord(word)

@@ -79,7 +79,12 @@ def truncate_bm25_file(s):
 
 
 def delete_manifest(s):
-    (s.index_dir / "manifest.json").unlink()
+    """Drop the build stamp from the chunk collection's metadata."""
+    from assistant.index import MANIFEST_KEY, make_chroma_client
+
+    collection = make_chroma_client(s).get_collection(s.collection + "_chunks")
+    metadata = {k: v for k, v in (collection.metadata or {}).items() if k != MANIFEST_KEY}
+    collection.modify(metadata=metadata or {"emptied": True})
 
 
 @pytest.mark.parametrize("damage", [damage_chroma_dir, truncate_chroma_sqlite, delete_bm25,

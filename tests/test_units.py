@@ -46,12 +46,13 @@ def test_two_data_dirs_share_nothing(tmp_path):
 
 def test_load_keeps_going_past_a_bad_document(tmp_path):
     (tmp_path / "goed.md").write_text(GOOD)
-    (tmp_path / "kapot.md").write_text(GOOD.replace("region: Rotterdam", "region: Groningen"))
+    # A region must be one plain name (documents may bring new regions, not lists of them).
+    (tmp_path / "kapot.md").write_text(GOOD.replace("region: Rotterdam", "region: [Rotterdam, Utrecht]"))
     (tmp_path / "leeg.md").write_text(GOOD.split("# Testboek")[0])
     result = load_corpus(tmp_path)
     assert [d.id_ for d in result.documents] == ["goed"]
     messages = sorted(str(f) for f in result.failures)
-    assert "Groningen" in messages[0] and "has no text" in messages[1]
+    assert "not a plain name" in messages[0] and "has no text" in messages[1]
 
 
 def test_document_metadata_is_flat_and_excluded_from_embedding(tmp_path):
@@ -106,6 +107,17 @@ def test_quantity_questions_and_region_mentions():
     assert QUANTITY_QUESTION.search("wanneer meld ik")
     assert not QUANTITY_QUESTION.search("Wie heeft de regie?")
     assert regions_named("Geldt dat in Dordrecht en in Rotterdam?") == ["Drechtsteden", "Rotterdam"]
+    # Regions of ingested documents are recognised by their own name, in order of mention.
+    regions = ["Utrecht", "Rotterdam", "Drechtsteden", "Landelijk", "Groningen", "Zuid-Holland Zuid"]
+    assert regions_named("Is het in Groningen anders dan in Utrecht?", regions) == ["Groningen", "Utrecht"]
+    assert regions_named("En in zuid-holland zuid?", regions) == ["Zuid-Holland Zuid"]
+    assert regions_named("En in Groningen?") == []
+
+
+def test_a_place_is_other_unless_it_is_a_region_of_the_index():
+    question = "Wanneer meldt de school verzuim in Groningen?"
+    assert Lexicon().question_terms(question).places == {"groningen"}
+    assert Lexicon(regions=["Utrecht", "Groningen"]).question_terms(question).places == set()
 
 
 def test_lexicon_stems_dutch_and_drops_question_words():

@@ -3,7 +3,8 @@
 Documents are split on their headings (llama-index `MarkdownNodeParser`, which
 keeps the heading path), long sections are split further by
 `SentenceSplitter` measured in the embedding model's own tokens, and every
-chunk gets a readable `section` ("2 Verzuim > 2.1 Melden").
+chunk gets a readable `section` ("2 Verzuim > 2.1 Melden") and, for converted
+PDFs, the `page` its text starts on.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.node_parser import MarkdownNodeParser, SentenceSplitter
-from llama_index.core.schema import BaseNode, TransformComponent
+from llama_index.core.schema import BaseNode, Document, MetadataMode, TransformComponent
+
+from assistant.convert import page_at, parse_pages
 
 HEADING = re.compile(r"^(#+)\s+(.*)$")
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -46,11 +50,83 @@ class SectionMetadata(TransformComponent):
         return nodes
 
 
+class PageNumbers(TransformComponent):
+    """Set `page` (1-based) on every chunk of a paged document (a converted PDF).
+
+    Documents carry their page start offsets as `pages` metadata ("0,1834,4020",
+    from the front matter). llama-index's `start_char_idx` cannot be used for the
+    chunk's position: after `MarkdownNodeParser` + `SentenceSplitter` it is
+    relative to the section, and `None` for every section after the first
+    (the splitter's search position is kept per document, not per section). So
+    this step is used twice with the same instance: first in the pipeline it sees
+    the Documents and remembers their text; after splitting it finds each chunk's
+    text in its document, in order, and sets `page` to the page its text starts on.
+
+        pages = PageNumbers()
+        [pages, MarkdownNodeParser(), SectionMetadata(), SentenceSplitter(...), pages]
+
+    (`chunking_transformations` does exactly this.)
+
+    The `pages` value is removed from chunk metadata (it is per document) and
+    `page` is kept out of the embedded text. Documents without `pages` are
+    passed through unchanged. Needs the pipeline cache off (as RouteIndex runs it).
+    """
+
+    _documents: dict = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "PageNumbers"
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        if nodes and all(isinstance(n, Document) for n in nodes):
+            for doc in nodes:
+                pages = parse_pages(doc.metadata.get("pages"))
+                if pages:
+                    self._documents[doc.id_] = (doc.get_content(metadata_mode=MetadataMode.NONE), pages)
+            return nodes
+        positions: dict[str, int] = {}
+        for node in nodes:
+            doc_id = node.ref_doc_id or ""
+            node.metadata.pop("pages", None)
+            remembered = self._documents.get(doc_id)
+            if remembered is None:
+                continue
+            text, pages = remembered
+            chunk = node.get_content(metadata_mode=MetadataMode.NONE)
+            start = _find_chunk(text, chunk, positions.get(doc_id, 0))
+            if start < 0:
+                continue
+            positions[doc_id] = start + 1
+            node.metadata["page"] = page_at(pages, start)
+            for keys in (node.excluded_embed_metadata_keys, node.excluded_llm_metadata_keys):
+                if "page" not in keys:
+                    keys.append("page")
+        for doc_id in {n.ref_doc_id for n in nodes}:
+            self._documents.pop(doc_id, None)
+        return nodes
+
+
+def _find_chunk(text: str, chunk: str, start: int) -> int:
+    """Offset of `chunk` in `text`, searching on from `start`; -1 when not found."""
+    for probe in (chunk, chunk[:80]):
+        if not probe:
+            continue
+        found = text.find(probe, start)
+        if found < 0:
+            found = text.find(probe)
+        if found >= 0:
+            return found
+    return -1
+
+
 def chunking_transformations(
     tokenizer: Callable[[str], list], chunk_size: int, chunk_overlap: int
 ) -> list[TransformComponent]:
     """The ingestion steps before embedding, in order."""
+    pages = PageNumbers()
     return [
+        pages,
         MarkdownNodeParser(),
         SectionMetadata(),
         SentenceSplitter(
@@ -60,6 +136,7 @@ def chunking_transformations(
             paragraph_separator="\n\n",
             id_func=split_id,
         ),
+        pages,
     ]
 
 

@@ -1,4 +1,4 @@
-"""Command line: `assistant ask | index | model build | eval | chat`.
+"""Command line: `assistant ask | index | ingest | remove | list | model build | eval | chat`.
 
 Messages here are English (the answers themselves are Dutch); no traceback
 reaches the user for errors they can cause.
@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Sequence
 
-from assistant.config import REGIONS, Settings
+from assistant.config import Settings
 
 
 def _progress(message: str) -> None:
@@ -58,7 +58,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.ask import open_index
-    from assistant.index import Manifest
 
     _, index, loaded = open_index(settings, progress=_progress)
     for failure in loaded.failures:
@@ -68,7 +67,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     else:
         if index.ensure(loaded.documents, progress=_progress, show_progress=True) is None:
             print("index is up to date")
-        manifest = Manifest.read(index.manifest_path)
+        manifest = index.manifest()
     print(
         f"index ready: {len(manifest.documents)} documents, {manifest.chunks} chunks, "
         f"{manifest.sentences} sentences in {settings.data_dir}"
@@ -134,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one or more questions")
     ask.add_argument("questions", nargs="+", metavar="QUESTION")
-    ask.add_argument("--region", choices=REGIONS, help="only use documents of this region")
+    ask.add_argument("--region", help="only use documents of this region (e.g. Utrecht, Rotterdam, "
+                     "Drechtsteden, Landelijk, or a region of ingested documents)")
     ask.add_argument("--top-k", type=int, default=None, help="passages to consider (default from settings)")
     ask.add_argument("--jsonl", action="store_true", help="print one JSON object per question")
     ask.set_defaults(func=cmd_ask)
@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index")
     index.add_argument("--rebuild", action="store_true", help="throw the index away and build it anew")
     index.set_defaults(func=cmd_index)
+
+    from assistant.ingest import register_cli
+
+    register_cli(sub)
 
     from assistant.evaluate import DEFAULT_EVAL_FILE
 

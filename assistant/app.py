@@ -8,6 +8,13 @@ progress on the console) and launches the app on `settings.host:port`.
 Everything a user reads is Dutch; console and error messages for the person
 who runs the server are English. Questions are never printed or logged; they
 reach the feedback file only when `settings.log_questions` is on, masked.
+
+With a login (`ASSISTANT_AUTH_FILE`) whose file marks at least one user as
+admin (`user:password:admin`), the app has a second tab, "Documenten", where
+admins upload routeboeken (`assistant.ingest.ingest_paths`) and remove them;
+the tab is shown to admins only, and the upload and remove handlers check the
+logged-in user again. After a change the chat switches to a fresh `Assistant`
+over the updated index and the region choices follow the documents.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import sys
 import time
 import traceback
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
@@ -36,6 +44,8 @@ from assistant.followup import rewrite_followup
 
 APP_TITLE = "Routeboek-assistent"
 ALL_REGIONS = "Alle regio's"
+# The choices before an assistant is known; `build_app` uses the regions of the
+# assistant's documents (`Assistant.regions`) and refreshes them after an upload.
 REGION_CHOICES = [ALL_REGIONS, *REGIONS]
 
 EXAMPLES = [
@@ -81,6 +91,45 @@ FEEDBACK_THANKS = "Bedankt voor uw beoordeling."
 FEEDBACK_MISSING = "Deze beoordeling kon niet worden opgeslagen: het antwoord is niet meer bekend."
 AUTH_MESSAGE = "Log in met de gebruikersnaam en het wachtwoord die u van de beheerder hebt gekregen."
 
+# The admin tab "Documenten".
+TAB_CHAT = "Vragen"
+TAB_DOCUMENTS = "Documenten"
+UPLOAD_INTRO = """\
+### Documenten toevoegen
+
+Voeg een routeboek, routekaart of protocol toe als **PDF**, **Word (.docx)**, **HTML**, **Markdown**
+of **tekst**. Kies de regio waar de afspraken gelden; een nieuwe regio typt u zelf in. Daarna
+beantwoordt de assistent vragen ook uit dit document, met citaten. Een bestand dat al eerder is
+toegevoegd, wordt bijgewerkt. PDF's zonder tekstlaag (scans) kunnen niet worden gelezen.
+
+Alleen beheerders zien dit tabblad.
+"""
+UPLOAD_NOT_ALLOWED = "U mag geen documenten toevoegen of verwijderen: dat kunnen alleen beheerders."
+UPLOAD_NO_FILES = "Kies eerst een of meer bestanden om toe te voegen."
+UPLOAD_NO_REGION = "Kies of typ eerst de regio waar de documenten bij horen."
+UPLOAD_ERROR = (
+    "Er ging iets mis bij het toevoegen van de documenten. Controleer de lijst met documenten "
+    "hieronder en probeer het nog eens; blijft het misgaan, meld het dan aan de technisch beheerder."
+)
+REMOVE_NONE = "Kies eerst een toegevoegd document om te verwijderen."
+REMOVE_ERROR = (
+    "Er ging iets mis bij het verwijderen. Controleer de lijst met documenten hieronder en probeer "
+    "het nog eens; blijft het misgaan, meld het dan aan de technisch beheerder."
+)
+REFRESH_ERROR = (
+    "De documenten zijn bijgewerkt, maar de assistent kon de nieuwe index niet openen; hij "
+    "antwoordt nog uit de vorige. Start de assistent opnieuw."
+)
+CHANGED_NOTE = "De assistent beantwoordt vragen nu uit de bijgewerkte documenten."
+DOCUMENT_HEADERS = ["Document", "Titel", "Regio", "Passages", "Bronbestand", "Soort"]
+KIND_INGESTED = "toegevoegd"
+KIND_CORPUS = "vast corpus"
+# Uploads may be real routeboeken (PDFs of several MB); without the upload tab the
+# app accepts no files of that size at all.
+UPLOAD_MAX_FILE_SIZE = "20mb"
+CHAT_MAX_FILE_SIZE = "1mb"
+ADMIN_ROLE = "admin"
+
 SOURCES_EMPTY = (
     '<div class="bronnen-leeg"><p><strong>Bronnen</strong></p>'
     "<p>Hier verschijnen de bronnen van het antwoord: per nummer het document, het onderdeel en "
@@ -125,6 +174,16 @@ CSS = """
 
 
 # -- rendering: pure functions from an Answer to what the user sees --------------------
+
+
+def region_choices(regions: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The region dropdown's choices: "Alle regio's", then the regions of the documents."""
+    return [ALL_REGIONS, *(regions or REGIONS)]
+
+
+def assistant_regions(assistant: Any) -> list[str]:
+    """The regions an assistant answers about (the built-in four when it cannot tell)."""
+    return list(getattr(assistant, "regions", None) or REGIONS)
 
 
 def region_value(choice: str | None) -> str | None:
@@ -360,10 +419,42 @@ class ChatHandlers:
     """The callbacks of the chat: thin wrappers around `Assistant.ask` and the feedback store."""
 
     def __init__(self, assistant: Assistant, settings: Settings):
-        self.assistant = assistant
+        self._assistant = assistant
+        self._assistant_lock = Lock()
         self.settings = settings
         self.feedback = FeedbackStore.from_settings(settings)
         self.conversations = Conversations()
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant that answers now (replaced after an upload; see `replace_assistant`)."""
+        with self._assistant_lock:
+            return self._assistant
+
+    @assistant.setter
+    def assistant(self, assistant: Assistant) -> None:
+        self.replace_assistant(assistant)
+
+    def replace_assistant(self, assistant: Assistant) -> Assistant:
+        """Answer from `assistant` from now on; returns the one it replaces.
+
+        Answers already underway finish with the assistant they started with.
+        """
+        with self._assistant_lock:
+            old, self._assistant = self._assistant, assistant
+        return old
+
+    @property
+    def regions(self) -> list[str]:
+        return assistant_regions(self.assistant)
+
+    def region_update(self) -> Any:
+        """The region dropdown with the current regions (on every page load)."""
+        return gr.Dropdown(choices=region_choices(self.regions))
+
+    def regions_api(self) -> list[str]:
+        """The regions the documents cover: the values `/chat` accepts besides "Alle regio's"."""
+        return self.regions
 
     def respond(
         self, message: str, history: list, region_choice: str, request: gr.Request
@@ -395,8 +486,9 @@ class ChatHandlers:
             )
 
         yield SEARCHING, SOURCES_SEARCHING
+        assistant = self.assistant  # one assistant for the whole answer, even if swapped meanwhile
         try:
-            answer = self.assistant.ask(asked, region=region)
+            answer = assistant.ask(asked, region=region)
         except AskError as exc:
             remember(exc.dutch)
             yield exc.dutch, SOURCES_EMPTY
@@ -446,6 +538,304 @@ class ChatHandlers:
         return self.rate(getattr(request, "session_hash", None) or "anonymous", int(index), bool(liked))
 
 
+# -- the admin tab: adding and removing documents --------------------------------------
+
+
+def document_rows(settings: Settings) -> list[list[str]]:
+    """The documents table: ingested documents first, then the built-in corpus."""
+    from assistant.ingest import list_documents
+
+    docs = sorted(list_documents(settings), key=lambda d: (not d.ingested, d.region.lower(), d.slug))
+    return [
+        [d.slug, d.title, d.region, "-" if d.chunks is None else str(d.chunks), d.source,
+         KIND_INGESTED if d.ingested else KIND_CORPUS]
+        for d in docs
+    ]
+
+
+def removable_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(label, name) of the documents that were added through ingest (the corpus stays)."""
+    from assistant.ingest import list_documents
+
+    return [
+        (f"{d.title or d.slug} — {d.region} ({d.source or d.slug})", d.slug)
+        for d in list_documents(settings)
+        if d.ingested
+    ]
+
+
+def report_markdown(report: Any) -> str:
+    """An `IngestReport` for the admin: the Dutch summary, then one line per file."""
+    summary = report.summary_nl()
+    lines = [f"**{md_escape(summary[:1].upper() + summary[1:])}**", ""]
+    for item in report.items:
+        extra = ""
+        if item.chunks and item.status in ("added", "updated"):
+            extra = f" ({item.chunks} passage{'s' if item.chunks != 1 else ''})"
+        lines.append(f"- {md_escape(item.dutch)}{extra}")
+    return "\n".join(lines).strip()
+
+
+def clean_field(value: Any) -> str | None:
+    """An optional text field: None when empty."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text or None
+
+
+def uploaded_paths(files: Any) -> list[str]:
+    """The file paths Gradio passes for a `gr.File(file_count="multiple")` (or a single one)."""
+    if not files:
+        return []
+    items = files if isinstance(files, (list, tuple)) else [files]
+    paths = []
+    for item in items:
+        path = item if isinstance(item, str) else getattr(item, "path", None) or getattr(item, "name", None)
+        if path:
+            paths.append(str(path))
+    return paths
+
+
+def discard_uploads(paths: list[str]) -> None:
+    """Delete uploaded files from Gradio's upload folder once they are read (best effort).
+
+    The converted text lives on in the documents folder; the uploaded original is
+    not kept anywhere. Files outside Gradio's upload folder are never touched.
+    """
+    root = Path(gr.utils.get_upload_folder()).resolve()
+    for raw in paths:
+        try:
+            path = Path(raw).resolve()
+            if root not in path.parents or not path.is_file():
+                continue
+            path.unlink()
+            if path.parent != root:
+                path.parent.rmdir()  # the upload's own folder, when nothing else is in it
+        except OSError:
+            pass
+
+
+def report_admin_error(action: str, exc: BaseException) -> None:
+    """Traceback to stderr for the operator (never the files' contents)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    print(f"chat: unexpected error while {action}:\n{text}", file=sys.stderr, flush=True)
+
+
+class DocumentHandlers:
+    """The callbacks of the "Documenten" tab: add (`ingest_paths`) and remove documents.
+
+    Only for logged-in users in `admins`: the page shows the tab to them only,
+    and every handler checks the user again (a hidden tab is no protection,
+    its endpoints can be called directly). One change at a time; after a change
+    the chat answers from a fresh `Assistant` over the same model and index.
+    """
+
+    def __init__(self, chat: ChatHandlers, settings: Settings, admins: set[str]):
+        self.chat = chat
+        self.settings = settings
+        self.admins = set(admins)
+        self.region_dropdowns: list[gr.Dropdown] = []  # the chat's region choice: kept in sync
+        self._lock = Lock()
+
+    def is_admin(self, request: gr.Request | None) -> bool:
+        username = getattr(request, "username", None)
+        return bool(username) and username in self.admins
+
+    # -- what the tab shows ---------------------------------------------------------------
+    def _regions(self) -> list[str]:
+        return self.chat.regions
+
+    def _listing(self) -> tuple[Any, Any]:
+        """The documents table and the remove choice, fresh from the documents folder."""
+        try:
+            rows, removable = document_rows(self.settings), removable_choices(self.settings)
+        except Exception as exc:  # noqa: BLE001 - a listing problem must not hide the report
+            report_admin_error("listing the documents", exc)
+            return gr.skip(), gr.skip()
+        return rows, gr.Dropdown(choices=removable, value=None)
+
+    def _after_change(self) -> tuple[Any, Any, Any, Any]:
+        """Table, chat region choices, upload region choices, remove choice."""
+        regions = self._regions()
+        rows, remove = self._listing()
+        return rows, gr.Dropdown(choices=region_choices(regions)), gr.Dropdown(choices=regions), remove
+
+    def on_load(self, request: gr.Request) -> tuple[Any, Any, Any, Any]:
+        """On page load: the tab, filled, for admins; hidden (and left empty) for everyone else."""
+        if not self.is_admin(request):
+            return gr.Tab(visible=False), gr.skip(), gr.skip(), gr.skip()
+        rows, remove = self._listing()
+        return gr.Tab(visible=True), rows, remove, gr.Dropdown(choices=self._regions())
+
+    # -- changes ------------------------------------------------------------------------
+    def _refresh_assistant(self) -> str:
+        """Swap the chat to a fresh assistant over the updated index; a Dutch note for the admin."""
+        old = self.chat.assistant
+        try:
+            fresh = Assistant(self.settings, old.embed_model, old.index)
+        except Exception as exc:  # noqa: BLE001 - the old assistant keeps answering
+            report_admin_error("reopening the assistant after a change", exc)
+            return REFRESH_ERROR
+        fresh.load_failures = list(getattr(old, "load_failures", []))
+        self.chat.replace_assistant(fresh)
+        choices = region_choices(fresh.regions)
+        for dropdown in self.region_dropdowns:
+            # New sessions (and API clients) get these choices; open pages get them
+            # through the update this handler returns or on their next load.
+            dropdown.choices = [(c, c) for c in choices]
+        return CHANGED_NOTE
+
+    def upload(
+        self, files: Any, region: str | None, title: str | None, organisation: str | None,
+        request: gr.Request = None,
+    ) -> tuple[Any, ...]:
+        """Add documents: files (PDF, DOCX, HTML, Markdown, text), region (required), title, organisation.
+
+        Returns the Dutch report, the documents table, the chat's region choices,
+        the upload region choices, the remove choice and the cleared file input.
+        """
+        paths = uploaded_paths(files)
+        unchanged = (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        if not self.is_admin(request):
+            discard_uploads(paths)
+            return (UPLOAD_NOT_ALLOWED, *unchanged)
+        if not paths:
+            return (UPLOAD_NO_FILES, *unchanged)
+        region_text = clean_field(region)
+        if not region_text:
+            return (UPLOAD_NO_REGION, *unchanged)
+        from assistant.ingest import IngestError, ingest_paths
+
+        with self._lock:
+            try:
+                report = ingest_paths(
+                    paths, self.settings, region=region_text, title=clean_field(title),
+                    organisation=clean_field(organisation), assistant=self.chat.assistant,
+                )
+            except IngestError as exc:  # an invalid region: the files stay chosen for a retry
+                return (f"**Niet toegevoegd:** {md_escape(exc.dutch)}", *unchanged)
+            except Exception as exc:  # noqa: BLE001 - the admin must never see a traceback
+                report_admin_error("adding documents", exc)
+                discard_uploads(paths)
+                return (UPLOAD_ERROR, *self._after_change(), None)
+            discard_uploads(paths)
+            message = report_markdown(report)
+            if report.index_error:
+                print(f"chat: index update after an upload failed: {report.index_error}", file=sys.stderr, flush=True)
+            if report.index_updated or report.index_error:
+                message += "\n\n" + self._refresh_assistant()
+            return (message, *self._after_change(), None)
+
+    def remove(self, name: str | None, request: gr.Request = None) -> tuple[Any, ...]:
+        """Remove an added document (its name from the documents table); the corpus stays.
+
+        Returns the Dutch report, the documents table, the chat's region choices,
+        the upload region choices and the remove choice.
+        """
+        unchanged = (gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        if not self.is_admin(request):
+            return (UPLOAD_NOT_ALLOWED, *unchanged)
+        name = clean_field(name)
+        if not name:
+            return (REMOVE_NONE, *unchanged)
+        from assistant.ingest import remove_documents
+
+        with self._lock:
+            try:
+                report = remove_documents([name], self.settings, assistant=self.chat.assistant)
+            except Exception as exc:  # noqa: BLE001
+                report_admin_error("removing a document", exc)
+                return (REMOVE_ERROR, *self._after_change())
+            message = report_markdown(report)
+            if report.index_error:
+                print(f"chat: index update after a removal failed: {report.index_error}", file=sys.stderr, flush=True)
+            if report.index_updated or report.index_error:
+                message += "\n\n" + self._refresh_assistant()
+            return (message, *self._after_change())
+
+    # -- the tab ------------------------------------------------------------------------
+    def render(self, demo: gr.Blocks, chat_region: gr.Dropdown) -> gr.Tab:
+        """The "Documenten" tab (hidden until the page load says the user is an admin)."""
+        from assistant.convert import SUPPORTED_SUFFIXES
+
+        self.region_dropdowns.append(chat_region)
+        with gr.Tab(TAB_DOCUMENTS, id="documenten", visible=False, elem_id="tab-documenten") as tab:
+            gr.Markdown(UPLOAD_INTRO)
+            files = gr.File(
+                label="Bestanden",
+                file_count="multiple",
+                file_types=list(SUPPORTED_SUFFIXES),
+                type="filepath",
+                elem_id="upload-bestanden",
+            )
+            with gr.Row():
+                upload_region = gr.Dropdown(
+                    self._regions(),
+                    value=None,
+                    label="Regio (verplicht)",
+                    info="Kies een regio of typ een nieuwe naam, bijvoorbeeld die van uw samenwerkingsverband.",
+                    allow_custom_value=True,
+                    interactive=True,
+                    elem_id="upload-regio",
+                )
+                title = gr.Textbox(
+                    label="Titel (optioneel)",
+                    info="Leeg: de titel uit het bestand. Geldt voor alle gekozen bestanden.",
+                    elem_id="upload-titel",
+                )
+                organisation = gr.Textbox(
+                    label="Organisatie (optioneel)",
+                    info="Bijvoorbeeld het samenwerkingsverband of de gemeente.",
+                    elem_id="upload-organisatie",
+                )
+            add = gr.Button("Toevoegen", variant="primary", elem_id="upload-knop")
+            report = gr.Markdown(elem_id="upload-verslag")
+            gr.Markdown("### Documenten van de assistent")
+            table = gr.Dataframe(
+                value=None,
+                headers=DOCUMENT_HEADERS,
+                datatype="str",
+                interactive=False,
+                wrap=True,
+                column_widths=["24%", "30%", "12%", "9%", "15%", "10%"],
+                label="Documenten",
+                show_label=False,
+                elem_id="documenten-lijst",
+            )
+            remove_choice = gr.Dropdown(
+                [],
+                value=None,
+                label="Toegevoegd document verwijderen",
+                info="Documenten uit het vaste corpus kunnen hier niet worden verwijderd.",
+                allow_custom_value=True,  # API callers name a document; `remove` checks it
+                interactive=True,
+                elem_id="verwijder-keuze",
+            )
+            remove = gr.Button("Verwijderen", variant="stop", size="md", elem_id="verwijder-knop")
+
+        add.click(
+            self.upload,
+            [files, upload_region, title, organisation],
+            [report, table, chat_region, upload_region, remove_choice, files],
+            api_name="upload",
+            api_description="Alleen beheerders: documenten toevoegen (bestanden, regio, titel, organisatie).",
+            concurrency_limit=1,
+            concurrency_id="documenten",
+            show_progress="full",
+        )
+        remove.click(
+            self.remove,
+            [remove_choice],
+            [report, table, chat_region, upload_region, remove_choice],
+            api_name="remove",
+            api_description="Alleen beheerders: een toegevoegd document verwijderen (naam uit de lijst).",
+            concurrency_limit=1,
+            concurrency_id="documenten",
+            show_progress="full",
+        )
+        demo.load(self.on_load, None, [tab, table, remove_choice, upload_region], api_visibility="private")
+        return tab
+
+
 # -- the UI ----------------------------------------------------------------------------
 
 
@@ -466,9 +856,70 @@ def make_theme() -> gr.themes.Base:
     )
 
 
+def _chat_section(handlers: ChatHandlers, sources: gr.HTML) -> tuple[gr.Dropdown, gr.Chatbot]:
+    """Region choice, conversation and question box on the left, the sources panel on the right."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            region = gr.Dropdown(
+                region_choices(handlers.regions),
+                value=ALL_REGIONS,
+                label="Regio",
+                info="Zoek alleen in de documenten van één regio, of in alle regio's.",
+                interactive=True,
+                elem_id="regio",
+            )
+            chatbot = gr.Chatbot(
+                label="Gesprek",
+                show_label=False,
+                height=560,
+                placeholder=INTRO,
+                buttons=["copy"],
+                latex_delimiters=[],
+                feedback_options=("Like", "Dislike"),
+                sanitize_html=True,
+                elem_id="gesprek",
+            )
+            textbox = gr.Textbox(
+                label="Uw vraag",
+                placeholder="Stel uw vraag over verzuim of thuiszitters…",
+                show_label=False,
+                lines=1,
+                max_lines=6,
+                autofocus=True,
+                submit_btn=True,
+                stop_btn=True,
+                elem_id="vraag",
+            )
+            gr.ChatInterface(
+                handlers.respond,
+                chatbot=chatbot,
+                textbox=textbox,
+                additional_inputs=[region],
+                additional_outputs=[sources],
+                examples=[[q, None] for q in EXAMPLES],
+                api_name="chat",
+                api_description="Stel een vraag; geeft het antwoord (Markdown) en de bronnen (HTML).",
+                analytics_enabled=False,
+                fill_height=False,
+                flagging_mode="never",
+                save_history=False,
+                show_progress="minimal",
+            )
+        with gr.Column(scale=2, min_width=320):
+            sources.render()
+    return region, chatbot
+
+
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The chat UI, declared in one place. Launch it with `serve()` (or `launch(**launch_options(settings))`)."""
+    """The chat UI, declared in one place. Launch it with `serve()` (or `launch(**launch_options(settings, auth))`).
+
+    With a login whose auth file names admins (`read_admins`), the chat sits in a
+    tab "Vragen" next to the admins' tab "Documenten"; without, there are no tabs
+    and no upload or remove endpoint at all.
+    """
     handlers = ChatHandlers(assistant, settings)
+    admins = read_admins(settings)
+    documents = DocumentHandlers(handlers, settings, admins) if admins else None
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False, fill_width=False) as demo:
         gr.HTML(
@@ -484,59 +935,19 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             padding=False,
             max_height=760,
         )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                region = gr.Dropdown(
-                    REGION_CHOICES,
-                    value=ALL_REGIONS,
-                    label="Regio",
-                    info="Zoek alleen in de documenten van één regio, of in alle regio's.",
-                    interactive=True,
-                    elem_id="regio",
-                )
-                chatbot = gr.Chatbot(
-                    label="Gesprek",
-                    show_label=False,
-                    height=560,
-                    placeholder=INTRO,
-                    buttons=["copy"],
-                    latex_delimiters=[],
-                    feedback_options=("Like", "Dislike"),
-                    sanitize_html=True,
-                    elem_id="gesprek",
-                )
-                textbox = gr.Textbox(
-                    label="Uw vraag",
-                    placeholder="Stel uw vraag over verzuim of thuiszitters…",
-                    show_label=False,
-                    lines=1,
-                    max_lines=6,
-                    autofocus=True,
-                    submit_btn=True,
-                    stop_btn=True,
-                    elem_id="vraag",
-                )
-                gr.ChatInterface(
-                    handlers.respond,
-                    chatbot=chatbot,
-                    textbox=textbox,
-                    additional_inputs=[region],
-                    additional_outputs=[sources],
-                    examples=[[q, None] for q in EXAMPLES],
-                    api_name="chat",
-                    api_description="Stel een vraag; geeft het antwoord (Markdown) en de bronnen (HTML).",
-                    analytics_enabled=False,
-                    fill_height=False,
-                    flagging_mode="never",
-                    save_history=False,
-                    show_progress="minimal",
-                )
-            with gr.Column(scale=2, min_width=320):
-                sources.render()
+        # With the admin tab: tabs "Vragen" and "Documenten"; without: no tabs at all.
+        with gr.Tabs(elem_id="tabbladen") if documents else nullcontext():
+            with gr.Tab(TAB_CHAT, id="vragen", elem_id="tab-vragen") if documents else nullcontext():
+                region, chatbot = _chat_section(handlers, sources)
+            if documents:
+                documents.render(demo, region)
         gr.Markdown(DISCLAIMER, elem_classes="disclaimer")
 
         chatbot.like(handlers.on_like, None, None, api_visibility="private")
         gr.api(handlers.feedback_api, api_name="feedback")
+        gr.api(handlers.regions_api, api_name="regions")
+        # Every page load gets the regions of the documents as they are now.
+        demo.load(handlers.region_update, None, [region], api_visibility="private")
     return demo
 
 
@@ -556,24 +967,61 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def read_auth_file(path: Path) -> list[tuple[str, str]]:
-    """`user:password` lines (blank lines and # comments skipped)."""
+@dataclass(frozen=True)
+class AuthUser:
+    """One line of the auth file."""
+
+    name: str
+    password: str
+    admin: bool = False
+
+
+def read_auth_users(path: Path) -> list[AuthUser]:
+    """`user:password` lines, `user:password:admin` for admins (blank lines and # comments skipped).
+
+    A password may contain ':'; a last field that is exactly `admin` is always read
+    as the role, so a password cannot itself end in ':admin'. Each user may appear once.
+    """
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ServeError(f"cannot read the auth file {path}: {exc.strerror or exc}") from exc
-    users = []
+    users: list[AuthUser] = []
+    seen: set[str] = set()
     for number, line in enumerate(lines, 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         user, sep, password = line.partition(":")
-        if not sep or not user.strip() or not password:
-            raise ServeError(f"{path}, line {number}: expected 'user:password'")
-        users.append((user.strip(), password))
+        admin = False
+        head, role_sep, role = password.rpartition(":")
+        if role_sep and role == ADMIN_ROLE:
+            password, admin = head, True  # an empty password before ':admin' is an error below
+        user = user.strip()
+        if not sep or not user or not password:
+            raise ServeError(f"{path}, line {number}: expected 'user:password' or 'user:password:admin'")
+        if user in seen:
+            raise ServeError(f"{path}, line {number}: user {user!r} appears more than once")
+        seen.add(user)
+        users.append(AuthUser(user, password, admin))
     if not users:
         raise ServeError(f"the auth file {path} holds no 'user:password' lines")
     return users
+
+
+def read_auth_file(path: Path) -> list[tuple[str, str]]:
+    """(user, password) pairs for Gradio's `auth=` (the admin role left out)."""
+    return [(u.name, u.password) for u in read_auth_users(path)]
+
+
+def read_admins(settings: Settings) -> set[str]:
+    """The users marked `:admin` in the auth file: they may add and remove documents.
+
+    Empty without an auth file (no login, so no upload tab).
+    """
+    if not settings.auth_file:
+        return set()
+    return {u.name for u in read_auth_users(settings.auth_file) if u.admin}
 
 
 def load_auth(settings: Settings) -> list[tuple[str, str]] | None:
@@ -597,6 +1045,8 @@ def configure_queue(demo: gr.Blocks) -> gr.Blocks:
 
 def launch_options(settings: Settings, auth: list[tuple[str, str]] | None = None) -> dict:
     """Keyword arguments for `Blocks.launch`: local only, no telemetry, no external assets."""
+    # Uploads of real routeboeken only where the admin tab exists (login on, admins named).
+    uploads = bool(auth) and bool(read_admins(settings))
     return dict(
         server_name=settings.host,
         server_port=settings.port,
@@ -613,7 +1063,7 @@ def launch_options(settings: Settings, auth: list[tuple[str, str]] | None = None
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
-        max_file_size="1mb",
+        max_file_size=UPLOAD_MAX_FILE_SIZE if uploads else CHAT_MAX_FILE_SIZE,
         inbrowser=False,
     )
 
@@ -671,7 +1121,9 @@ def serve(
 
 __all__ = [
     "ALL_REGIONS",
+    "AuthUser",
     "ChatHandlers",
+    "DocumentHandlers",
     "REGION_CHOICES",
     "ServeError",
     "Served",
@@ -679,6 +1131,9 @@ __all__ = [
     "build_app",
     "launch_options",
     "load_auth",
+    "read_admins",
+    "read_auth_file",
+    "region_choices",
     "serve",
     "sources_html",
 ]

@@ -23,6 +23,7 @@ from assistant.embedding import (
     load_sentence_transformer,
     model_fingerprint,
     prepare_model_dir,
+    query_engine,
 )
 from assistant.index import RouteIndex, SentenceStore
 from assistant.lexicon import Lexicon
@@ -67,7 +68,7 @@ def open_index(
     """The model (converted on first use), the stored index and the documents, not yet synced."""
     model_dir = prepare_model_dir(settings, progress=progress)
     model = load_sentence_transformer(model_dir, threads=settings.threads)
-    embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir))
+    embed = SentenceTransformerEmbedding(model, model_name=describe_model(model_dir), queries=query_engine(settings, model_dir))
     index = RouteIndex(settings, embed, model_id=model_fingerprint(model_dir))
     return embed, index, load_documents(settings)
 

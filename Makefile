@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: venv browser chat test test-fast index eval bench lock clean
+.PHONY: venv browser chat test test-fast index eval bench bench-scale lock clean
 
 venv: $(STAMP)
 
@@ -51,6 +51,9 @@ eval: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_embedding.py
 	$(BIN)/python benchmarks/bench_ask.py
+
+bench-scale: venv
+	$(BIN)/python benchmarks/bench_scale.py
 
 # Re-pin constraints.txt to what the venv holds (after changing pyproject.toml).
 lock: venv

@@ -43,6 +43,7 @@ PAGE = 5000
 # The sentence cache is filled at start-up only below this many sentences (~60 MB).
 PRELOAD_LIMIT = 50_000
 MANIFEST_KEY = "routeboek_manifest"
+CHUNK_REGIONS = "chunk_regions.json"
 # Keep digits and one-letter tokens: "4 weken" must keep its "4".
 BM25_TOKEN_PATTERN = r"(?u)\b\w+\b"
 BM25_LANGUAGE = "nl"
@@ -254,9 +255,10 @@ class RouteIndex:
         try:
             stamp = self.bm25_stamp_path.read_text().strip()
             bm25 = self.load_bm25()
+            regions = self.load_chunk_regions()
         except Exception as exc:
             return f"BM25 index is missing or unreadable ({type(exc).__name__})"
-        if stamp != manifest.stamp or int(bm25.scores.get("num_docs", 0)) != manifest.chunks:
+        if stamp != manifest.stamp or not int(bm25.scores.get("num_docs", 0)) == len(regions) == manifest.chunks:
             return "BM25 index is out of date"
         return None
 
@@ -440,6 +442,10 @@ class RouteIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         retriever.persist(str(tmp))
+        # The region of every chunk, for region-filtered dense retrieval without asking
+        # Chroma for metadata (see retrieve.ChromaDense); part of the same cache.
+        regions = {"ids": [n.node_id for n in nodes], "regions": [n.metadata.get("region", "") for n in nodes]}
+        (tmp / CHUNK_REGIONS).write_text(json.dumps(regions, ensure_ascii=False))
         self.bm25_stamp_path.unlink(missing_ok=True)
         shutil.rmtree(self.bm25_dir, ignore_errors=True)
         tmp.rename(self.bm25_dir)
@@ -447,6 +453,11 @@ class RouteIndex:
 
     def load_bm25(self) -> bm25s.BM25:
         return bm25s.BM25.load(str(self.bm25_dir), load_corpus=True)
+
+    def load_chunk_regions(self) -> dict[str, str]:
+        """Chunk id -> region, as of the BM25 cache's build."""
+        data = json.loads((self.bm25_dir / CHUNK_REGIONS).read_text(encoding="utf-8"))
+        return dict(zip(data["ids"], data["regions"]))
 
     # -- entry point -------------------------------------------------------
     def ensure(
@@ -470,7 +481,8 @@ class RouteIndex:
             return reason
         damaged = reason not in ("no index yet", "documents changed", "documents removed")
         if progress:
-            progress(f"index: {reason}; {'rebuilding' if damaged else 'updating'}")
+            action = "rebuilding" if damaged else "building" if reason == "no index yet" else "updating"
+            progress(f"index: {reason}; {action}")
         self.build(documents, rebuild=damaged, progress=progress, show_progress=show_progress, remove=remove)
         self.damage = None
         return reason

@@ -48,7 +48,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-BENCH_FORMAT = 2
+BENCH_FORMAT = 3
 TARGET_P95_MS = 300.0
 NOISE = 0.012  # per-dimension noise on the copies' unit vectors (cosine to the original ~0.97)
 SWAP_RATE = 0.12

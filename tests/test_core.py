@@ -194,3 +194,21 @@ def test_a_region_without_documents_is_no_error(tmp_path):
                              ("Binnen hoeveel dagen meldt de school verzuim?", "Utrecht")]:
         answer = assistant.ask(question, region=region)
         assert answer.refused or all(c.region == "Landelijk" for c in answer.citations)
+
+
+def test_region_dense_retrieval_equals_chromas_where_filter(assistant):
+    """ChromaDense's over-fetch kept to a region returns what Chroma's `where` filter returns."""
+    from llama_index.core.schema import QueryBundle
+
+    from assistant.retrieve import ChromaDense, ChunkNodes
+
+    chunks = assistant.index.chunks
+    regions = assistant.index.load_chunk_regions()
+    for question in ["Wanneer is een leerling een thuiszitter?", "Wie heeft de regie?", "Hoe lang duurt een brugplaats?"]:
+        vector = assistant.embed_model.encode_queries([question])[0].tolist()
+        for region in ("Utrecht", "Rotterdam", "Drechtsteden", "Landelijk"):
+            dense = ChromaDense(chunks, ChunkNodes(chunks), 12, region, regions)
+            ours = [n.node.node_id for n in dense.retrieve(QueryBundle(query_str=question, embedding=vector))]
+            where = chunks.query(query_embeddings=[vector], n_results=12, where={"region": region}, include=[])
+            assert ours == where["ids"][0], (question, region)
+            assert all(regions[i] == region for i in ours)

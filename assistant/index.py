@@ -37,11 +37,17 @@ from assistant.chunk import chunking_transformations, sentence_spans
 from assistant.config import Settings, order_regions
 from assistant.embedding import SentenceTransformerEmbedding
 
-FORMAT_VERSION = 3  # 2: DutchStemmer folds -ing nominalisations; 3: manifest in Chroma, doc_hash
+FORMAT_VERSION = 4  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks
 # Chroma refuses a get() of more than ~32k records at once ("too many SQL variables").
 PAGE = 5000
 # The sentence cache is filled at start-up only below this many sentences (~60 MB).
 PRELOAD_LIMIT = 50_000
+# The chunk graph: denser than Chroma's default (16 / 100). Near-duplicate passages
+# (routeboeken copy each other's steps) otherwise form HNSW islands from which a
+# query cannot return more than a few dozen neighbours: on a synthetic 100k-chunk
+# index, 12 of 60 questions got 33-80 of 1536 asked neighbours at 16/100, 6 at
+# 32/200 and 1 at 64/400 (benchmarks/bench_scale.py store).
+CHUNK_HNSW = {"space": "cosine", "max_neighbors": 64, "ef_construction": 400}
 MANIFEST_KEY = "routeboek_manifest"
 CHUNK_REGIONS = "chunk_regions.json"
 # Keep digits and one-letter tokens: "4 weken" must keep its "4".
@@ -200,9 +206,11 @@ class RouteIndex:
 
     def _collection(self, name: str):
         # Cosine space; we always query with our own embeddings, never query_texts
-        # (Chroma's default embedding function would download a model).
+        # (Chroma's default embedding function would download a model). Sentences are
+        # only ever read by id, so their graph keeps Chroma's defaults.
+        hnsw = CHUNK_HNSW if name.endswith("_chunks") else {"space": "cosine"}
         return self.client.get_or_create_collection(
-            name=name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            name=name, configuration={"hnsw": dict(hnsw)}, embedding_function=None
         )
 
     def manifest(self) -> Manifest | None:

@@ -31,14 +31,15 @@ from assistant.chunk import BULLET, HEADING
 from assistant.cite import Answer, Quote, compose
 from assistant.config import Settings
 from assistant.index import SentenceRecord
-from assistant.lexicon import Lexicon, QuestionTerms
+from assistant.lexicon import REGION_WORDS, Lexicon, QuestionTerms
 
 LEXICAL = 0.12
 NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
+CONDITION = 0.02
 SECOND_MARGIN = 0.025  # a second passage is quoted when it scores this close to the best
-REGION_MARGIN = 0.05  # another region's best is quoted when it scores this close to the best
+REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
 
 # Words that ask for a quantity, a moment or a duration.
@@ -47,6 +48,11 @@ QUANTITY_QUESTION = re.compile(
     r"hoe\s+oud|welke\s+leeftijd|hoe\s+snel|na\s+hoeveel|per\s+week|maximaal|minimaal|"
     r"tot\s+wanneer|welk\s+percentage|hoe\s+groot|tot\s+welke)\b",
     re.IGNORECASE,
+)
+# "Wanneer ...?" asks for a moment or a condition; the answer states one.
+WHEN_QUESTION = re.compile(r"\b(wanneer|op welk moment|in welke? gevall?e?n?)\b", re.IGNORECASE)
+CONDITION_WORDS = re.compile(
+    r"\b(als|wanneer|indien|zodra|vanaf|binnen|voordat|nadat|uiterlijk|direct|meteen|na)\b", re.IGNORECASE
 )
 NUMBER_WORDS = (
     "een|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
@@ -58,16 +64,18 @@ NUMBER_SPAN = re.compile(
     rf"jaar|jaren|keer|werkdagen|schooldagen)\b)",
     re.IGNORECASE,
 )
-REGION_WORDS = {
-    "utrecht": "Utrecht", "utrechtse": "Utrecht",
-    "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam",
-    "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
-    "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
-    "nationale": "Landelijk",
-}
 WORD = re.compile(r"\w+", re.UNICODE)
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)", re.IGNORECASE)
+# "hoeveel tijd / formatie": the answer counts in units, not in the noun itself.
+MEASURE_UNITS = {
+    "tijd": "uur uren dag dagen dagdelen week weken maand maanden jaar jaren minuten",
+    "formatie": "fte uur uren",
+    "uur": "uur uren",
+    "dagen": "dag dagen dagdelen",
+    "geld": "euro",
+}
+COUNT_MARGIN = 0.05  # a sentence that counts the asked noun may overtake a best this close
 NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
 
 REFUSAL = "Dat staat niet in de documenten die ik ken, dus daar kan ik geen betrouwbaar antwoord op geven."
@@ -170,6 +178,42 @@ def _list_after(text: str, lines: list, i: int) -> list[int]:
     return items
 
 
+def _indent(text: str, line: tuple[int, int]) -> int:
+    body = text[line[0] : line[1]]
+    return len(body) - len(body.lstrip(" \t"))
+
+
+def _parent_item(text: str, lines: list, i: int) -> int | None:
+    """Index of the list item that line i (an item) is nested under, if any."""
+    own = _indent(text, lines[i])
+    if own == 0:
+        return None
+    for j in range(i - 1, -1, -1):
+        body = text[lines[j][0] : lines[j][1]]
+        if not body.strip():
+            continue
+        if not _is_item(text, lines[j]):
+            return None
+        if _indent(text, lines[j]) < own:
+            return j
+    return None
+
+
+def _children(text: str, lines: list, i: int) -> list[int]:
+    """Indices of the items nested directly under item i."""
+    own, found, child = _indent(text, lines[i]), [], None
+    for k in range(i + 1, len(lines)):
+        body = text[lines[k][0] : lines[k][1]]
+        if not body.strip():
+            continue
+        if not _is_item(text, lines[k]) or _indent(text, lines[k]) <= own:
+            break
+        child = child if child is not None else _indent(text, lines[k])
+        if _indent(text, lines[k]) == child:
+            found.append(k)
+    return found
+
+
 def _introduces_list(sentence: str) -> bool:
     s = sentence.rstrip()
     return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
@@ -187,15 +231,30 @@ def quote_blocks(text: str, record: SentenceRecord) -> list[tuple[int, int]]:
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
     line = lines[i]
     if _is_item(text, line):
-        # A list item: quote it with the line that introduces the list, when short enough.
-        j = i - 1
-        while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
-            j -= 1
-        intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
         blocks = []
-        if intro and _introduces_list(text[intro[0] : intro[1]]):
-            blocks.append((_content_start(text, intro), intro[1]))
+        parent = _parent_item(text, lines, i)
+        if parent is not None:
+            # A nested item: quote it under the item that introduces it.
+            if _introduces_list(text[lines[parent][0] : lines[parent][1]]):
+                blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
+        else:
+            # A list item: quote it with the line that introduces the list, when short enough.
+            j = i - 1
+            while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
+                j -= 1
+            intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
+            if intro and _introduces_list(text[intro[0] : intro[1]]):
+                blocks.append((_content_start(text, intro), intro[1]))
         blocks.append((record.start, max(record.end, line[1])))
+        if record.end >= line[1] - 1 and text[line[0] : line[1]].rstrip().endswith(":"):
+            # An item that introduces a nested list ("... als er sprake is van:"): its items are the rule.
+            total = sum(b - a for a, b in blocks)
+            for k in _children(text, lines, i):
+                length = lines[k][1] - lines[k][0]
+                if total + length > MAX_BLOCK_CHARS:
+                    break
+                blocks.append((_content_start(text, lines[k]), lines[k][1]))
+                total += length
         return blocks
     # Prose: the sentence and the rest of its paragraph, bounded.
     end = record.end
@@ -214,6 +273,23 @@ def quote_blocks(text: str, record: SentenceRecord) -> list[tuple[int, int]]:
     return blocks
 
 
+def _same_head(word: str, asked: str) -> bool:
+    """The same stem, or compounds sharing their head ("actiepunt" / "punt")."""
+    if word == asked:
+        return True
+    short, long = sorted((word, asked), key=len)
+    return len(short) >= 4 and long.endswith(short)
+
+
+def _repeats(words: list[str], other: list[str], share: float = 0.8) -> bool:
+    """Whether most of a quote's words already stand in another quote (a rule
+    repeated in a second passage, e.g. a role list and a process step)."""
+    if not words:
+        return True
+    known = set(other)
+    return sum(w in known for w in words) >= share * len(words)
+
+
 class ExtractiveAnswerer:
     """Quotes the best-supported passages; refuses below the calibrated floors."""
 
@@ -230,6 +306,7 @@ class ExtractiveAnswerer:
         the best cosine among the block's sentences, the block's lexical coverage, and
         whether the block holds a number for a quantity question."""
         quantity = bool(QUANTITY_QUESTION.search(evidence.question))
+        when = bool(WHEN_QUESTION.search(evidence.question))
         scored: list[Scored] = []
         seen_per_region: dict[str, int] = {}
         for node in evidence.nodes:
@@ -250,6 +327,8 @@ class ExtractiveAnswerer:
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):
                     score += NUMBER
+                if when and CONDITION_WORDS.search(block_text):
+                    score += CONDITION
                 if region in named:
                     score += REGION
                 scored.append(Scored(record, node, rank, float(cosine), score))
@@ -287,19 +366,37 @@ class ExtractiveAnswerer:
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
-        """For "hoeveel X": does the quote put a number (within three words) before X?"""
+        """For "hoeveel X": does the quote put a number (within three words) before X,
+        before a unit of X ("hoeveel tijd": "een week") or before a compound ending
+        in X's head ("actiepunten": "10 punten")?"""
         match = COUNT_QUESTION.search(question)
         if not match:
             return True
-        asked = self.lexicon.stems(match.group(1))
+        noun = match.group(1).lower()
+        asked = self.lexicon.stems(" ".join([noun, MEASURE_UNITS.get(noun, "")]))
         if not asked:
             return True
         words = WORD.findall(quoted.replace("%", " procent "))
         stems = [self.lexicon.stems(w) for w in words]
         for i, word_stems in enumerate(stems):
-            if word_stems & asked and any(NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]):
+            if any(_same_head(w, a) for w in word_stems for a in asked) and any(
+                NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]
+            ):
                 return True
         return False
+
+    def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
+        """For "hoeveel X", put first the best sentence whose quote counts X, when it
+        scores close to the best (the best may talk about X without a number)."""
+        if not ranked or not COUNT_QUESTION.search(question):
+            return ranked
+        for i, s in enumerate(ranked):
+            if s.score < ranked[0].score - COUNT_MARGIN:
+                break
+            text = s.node.node.get_content()
+            if self._counts_asked_noun(question, " ".join(text[a:b] for a, b in self._blocks(s))):
+                return [s] + ranked[:i] + ranked[i + 1 :] if i else ranked
+        return ranked
 
     def refusal_reason(self, s: Signals) -> str | None:
         if s.places:
@@ -317,11 +414,15 @@ class ExtractiveAnswerer:
     # -- selection ---------------------------------------------------------
     def _select(self, ranked: list[Scored], named: list[str]) -> list[Scored]:
         """The best sentence, plus each other region's best when it scores close
-        (rules differ per region), plus close seconds; for a comparison, one per
-        named region whatever its score."""
+        (rules differ per region), plus close seconds within a chosen region; for
+        a comparison, one per named region whatever its score. A quote that says
+        what an already chosen one says (the same rule repeated in another
+        passage) is skipped."""
         best = ranked[0]
         chosen = [best]
+        quoted = [self._quoted_words(best)]
         regions_seen = {best.node.node.metadata.get("region")}
+        region_best = {best.node.node.metadata.get("region"): best.score}
         for s in ranked[1:]:
             region = s.node.node.metadata.get("region")
             if region in regions_seen:
@@ -329,22 +430,32 @@ class ExtractiveAnswerer:
             regions_seen.add(region)
             if region in named or s.score >= best.score - REGION_MARGIN:
                 chosen.append(s)
+                quoted.append(self._quoted_words(s))
+                region_best[region] = s.score
         chosen = chosen[: max(self.settings.max_quotes, len(named))]
         for s in ranked[1:]:
             if len(chosen) >= self.settings.max_quotes:
                 break
-            if s.score < best.score - SECOND_MARGIN:
-                break
+            region = s.node.node.metadata.get("region")
+            if region not in region_best or s.score < region_best[region] - SECOND_MARGIN:
+                continue
             if any(s.node.node.node_id == c.node.node.node_id for c in chosen):
                 continue  # one quote per passage; its block already carries the context
+            if any(_repeats(WORD.findall(s.record.text.lower()), q) for q in quoted):
+                continue  # the sentence that earned its place is already quoted
             chosen.append(s)
+            quoted.append(self._quoted_words(s))
         return chosen
+
+    def _quoted_words(self, s: Scored) -> list[str]:
+        text = s.node.node.get_content()
+        return WORD.findall(" ".join(text[a:b] for a, b in self._blocks(s)).lower())
 
     # -- answer ------------------------------------------------------------
     def answer(self, evidence: Evidence) -> Answer:
         terms = self.lexicon.question_terms(evidence.query)
         named = evidence.named
-        ranked = self._score(evidence, terms, named)
+        ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
         signals = self.signals(evidence, terms, ranked)
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence)

@@ -103,7 +103,7 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         citation = citations[node.node_id]
         parts = [plain(p) for p in quote.parts if plain(p)]
         citation.quotes.extend(parts)
-        where = citation.section.split(" > ")[-1] if citation.section else ""
+        where = citation.section.split(" > ")[-1].rstrip(" :") if citation.section else ""
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")

@@ -30,8 +30,25 @@ QUESTION_STOPWORDS = {
     "bij", "over", "volgens", "regio", "documenten", "document", "staat", "stond", "gewoon",
     "al", "nog", "ook", "eens", "even", "toch", "wel", "niet", "geen", "mijn", "onze", "ons",
     "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
-    "precies", "dus", "want", "maar", "of", "en", "als", "per",
+    "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
+    "qua",
 }
+
+# Number words read as digits, so "acht weken" in a question meets "8 weken" in a
+# passage ("een" is left alone: it is mostly the article).
+NUMBER_WORDS = {
+    "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
+    "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
+    "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
+}
+
+REGION_WORDS = {
+    "utrecht": "Utrecht", "utrechtse": "Utrecht",
+    "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam",
+    "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
+    "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
+    "nationale": "Landelijk",
+}  # the words that name the built-in regions
 
 # Places and countries without a routeboek here: a question about their rules is not
 # answered by these documents (the covered regions are named in the documents).
@@ -53,7 +70,11 @@ class Lexicon:
         from assistant.index import dutch_stemmer
 
         # A place that is one of the index's regions (an ingested "Groningen") is not "other".
-        self.other_places = OTHER_PLACES - {w for r in regions for w in WORD.findall(r.lower())}
+        own = {w for r in regions for w in WORD.findall(r.lower())}
+        self.other_places = OTHER_PLACES - own
+        # Words that name a region choose where to look (region filter and bonus),
+        # they are not what the question is about: never topic terms.
+        self.region_words = own | set(REGION_WORDS)
         self._stemmer = dutch_stemmer()
         self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
         self.df: dict[str, int] = {}
@@ -66,7 +87,7 @@ class Lexicon:
         self.max_idf = self.idf_of_df(1) + 1.0
 
     def words(self, text: str) -> list[str]:
-        return [w for w in WORD.findall(text.lower()) if w not in self._stop]
+        return [NUMBER_WORDS.get(w, w) for w in WORD.findall(text.lower()) if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
@@ -93,6 +114,8 @@ class Lexicon:
         for word in self.words(question):
             if word in self.other_places:
                 places.add(word)
+                continue
+            if word in self.region_words:
                 continue
             stem = self._stemmer.stemWord(word)
             if stem in self._stop:

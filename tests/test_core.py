@@ -83,12 +83,6 @@ def test_answers_quote_verbatim_with_numbered_citations(assistant):
             assert quote in answer.answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 3 acceptance not met yet: without a region the answer quotes Rotterdam's "
-    "'Meldt volledig verzuim (vanaf 5 jaar) bij Leerplicht' and a Drechtsteden sentence on "
-    "digital reporting, not the Drechtsteden 16-uur-in-4-weken rule",
-)
 def test_leerplicht_rule_is_quoted_from_drechtsteden(assistant):
     answer = assistant.ask("Wanneer meld ik bij leerplicht?")
     assert not answer.refused
@@ -96,6 +90,9 @@ def test_leerplicht_rule_is_quoted_from_drechtsteden(assistant):
     assert "vier weken" in answer.answer or "4 weken" in answer.answer
     drechtsteden = [c for c in answer.citations if c.region == "Drechtsteden"]
     assert any("zestien uur" in q or "16 uur" in q for c in drechtsteden for q in c.quotes)
+    # Each region's rule is said once: no quote repeats another one's sentence.
+    quotes = [q for c in answer.citations for q in c.quotes]
+    assert len(quotes) == len(set(quotes))
 
 
 def test_out_of_domain_questions_are_refused(assistant):

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import QUANTITY_QUESTION, Lexicon, regions_named
+from assistant.answer import QUANTITY_QUESTION, Lexicon, _repeats, quote_blocks, regions_named
 from assistant.ask import AskError, check_question
 from assistant.chunk import plain, sentence_spans
 from assistant.config import Settings
+from assistant.index import SentenceRecord
 from assistant.load import DocumentLoadError, load_corpus, load_document
 from assistant.normalise import normalise_query
 
@@ -124,3 +125,59 @@ def test_lexicon_stems_dutch_and_drops_question_words():
     stems = Lexicon().stems("Wanneer moet ik het verzuim melden bij leerplicht?")
     assert "wanner" not in stems and "wanneer" not in stems
     assert {"verzuim", "meld", "leerplicht"} <= stems
+
+
+def test_region_words_and_number_words_in_question_terms():
+    terms = Lexicon().question_terms("Wat gebeurt er in Utrecht als er na acht weken nog steeds niets is?")
+    assert not {"utrecht", "gebeurt", "sted", "acht"} & (terms.terms | terms.oov)
+    assert Lexicon().stems("na acht weken") == Lexicon().stems("na 8 weken")
+    # A region of an ingested document is no topic word either.
+    assert "groning" not in Lexicon(regions=["Groningen"]).question_terms("Verzuim in Groningen?").terms
+
+
+NESTED = """Bij twijfel wordt de directeur geraadpleegd.
+9. De melding van verzuim door de IB-er vindt plaats als er sprake is van:
+    - verzuim van zestien uur lestijd in een periode van vier weken.
+    - negen keer te laat komen.
+10. De IB-er kan leerplicht ook vragen om mee te denken:
+    - Welke afspraken zijn er gemaakt?"""
+
+
+def _record(text: str, sentence: str) -> SentenceRecord:
+    start = text.index(sentence)
+    return SentenceRecord("c", start, start + len(sentence), sentence, [])
+
+
+def test_an_item_introducing_a_nested_list_is_quoted_with_its_items():
+    blocks = quote_blocks(NESTED, _record(NESTED, "De melding van verzuim door de IB-er vindt plaats als er sprake is van:"))
+    parts = [NESTED[a:b] for a, b in blocks]
+    assert parts == [
+        "De melding van verzuim door de IB-er vindt plaats als er sprake is van:",
+        "verzuim van zestien uur lestijd in een periode van vier weken.",
+        "negen keer te laat komen.",
+    ]
+
+
+def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
+    blocks = quote_blocks(NESTED, _record(NESTED, "negen keer te laat komen."))
+    assert [NESTED[a:b] for a, b in blocks] == [
+        "De melding van verzuim door de IB-er vindt plaats als er sprake is van:",
+        "negen keer te laat komen.",
+    ]
+
+
+def test_a_repeated_rule_is_recognised_and_a_different_one_is_not():
+    first = "meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split()
+    assert _repeats("school meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split(), first)
+    assert not _repeats("meldt volledig ongeoorloofd verzuim van de leerling bij ppo rotterdam".split(), first)
+
+
+def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
+    from assistant.answer import ExtractiveAnswerer
+
+    counts = ExtractiveAnswerer(Settings(), Lexicon())._counts_asked_noun
+    assert counts("Binnen hoeveel tijd is er overleg?", "Binnen een week vindt er overleg plaats.")
+    assert counts("Hoeveel formatie krijgt de school?", "Zij krijgen ieder 0,5 fte voor een assistent.")
+    assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
+    assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
+    assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")

@@ -31,7 +31,7 @@ QUESTION_STOPWORDS = {
     "al", "nog", "ook", "eens", "even", "toch", "wel", "niet", "geen", "mijn", "onze", "ons",
     "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
     "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
-    "qua",
+    "qua", "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -107,6 +107,27 @@ class Lexicon:
         close = difflib.get_close_matches(stem, self._vocab, n=1, cutoff=0.84)
         return close[0] if close else None
 
+    @lru_cache(maxsize=4096)
+    def split_compound(self, word: str) -> tuple[str, ...]:
+        """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
+        thuiszitter + definitie), or () when no split into known parts exists.
+        Hand-written: no Dutch decompounder is available offline; two known parts
+        (with an optional linking s) are enough for these documents."""
+        if len(word) < 8 or not self.df:
+            return ()
+        for i in range(len(word) - 4, 3, -1):  # longest head first
+            head, tail = word[:i], word[i:]
+            right = self._stemmer.stemWord(tail)
+            filler = tail in self._stop  # "thuiszittersdefinitie": only the head is topic
+            if right not in self.df and not filler:
+                continue
+            for left_word in (head, head[:-1] if head.endswith("s") else None):
+                if left_word and len(left_word) >= 4:
+                    left = self._stemmer.stemWord(left_word)
+                    if left in self.df:
+                        return (left,) if filler else (left, right)
+        return ()
+
     def question_terms(self, question: str) -> "QuestionTerms":
         """Content stems of a question, typo-corrected, with OOV words and names split off."""
         names = {m.lower() for m in CAPITALISED.findall(question)}
@@ -123,6 +144,8 @@ class Lexicon:
             known = self.correct(stem)
             if known:
                 terms.add(known)
+            elif parts := self.split_compound(word):
+                terms.update(parts)
             elif word in names or word.isdigit():
                 # A capitalised word the documents never use is taken for a pupil's
                 # name (questions often contain one); numbers are not topic words.

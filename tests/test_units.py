@@ -181,3 +181,12 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
     assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
     assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")
+
+
+def test_unknown_compounds_are_read_as_their_known_parts():
+    lexicon = Lexicon()
+    lexicon.df = {"thuiszitter": 40, "aanpak": 30, "beleid": 5}
+    assert lexicon.split_compound("thuiszittersaanpak") == ("thuiszitter", "aanpak")
+    assert lexicon.split_compound("thuiszittersdefinitie") == ("thuiszitter",)  # "definitie" is filler
+    assert lexicon.split_compound("kinderbijslag") == ()
+    assert "aanpak" in lexicon.question_terms("Geldt de thuiszittersaanpak ook hier?").terms

@@ -75,6 +75,17 @@ MEASURE_UNITS = {
     "dagen": "dag dagen dagdelen",
     "geld": "euro",
 }
+# Questions that ask for a detail only a quote that shows it can answer: a
+# contact detail or a person's name (the documents name roles, not people).
+DETAILS = [
+    (re.compile(r"\be-?mail(adres)?\b", re.IGNORECASE), re.compile(r"\S@\S")),
+    (re.compile(r"\b(telefoonnummer|telefoon|bellen|belnummer)\b", re.IGNORECASE),
+     re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
+    (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b")),
+    (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
+                r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
+     re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b")),
+]
 COUNT_MARGIN = 0.05  # a sentence that counts the asked noun may overtake a best this close
 NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
 
@@ -116,6 +127,7 @@ class Signals:
     oov_share: float
     places: tuple[str, ...]
     counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
+    shows_detail: bool = True  # False: asks for an e-mail address, phone number, ... the quote lacks
 
 
 def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -363,6 +375,7 @@ class ExtractiveAnswerer:
             oov_share=terms.oov_share(self.lexicon),
             places=tuple(sorted(terms.places)),
             counts=self._counts_asked_noun(evidence.question, quoted),
+            shows_detail=all(shown.search(quoted) for asked, shown in DETAILS if asked.search(evidence.question)),
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
@@ -407,6 +420,8 @@ class ExtractiveAnswerer:
             return "the passage covers too little of the question"
         if s.oov_share > self.settings.max_unknown_share:
             return "the question is about words the documents never use"
+        if not s.shows_detail:
+            return "the question asks for a detail (address, number, name) the passage does not give"
         if not s.counts:
             return "the question asks how many, the passage gives no such number"
         return None

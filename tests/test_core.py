@@ -97,7 +97,9 @@ def test_leerplicht_rule_is_quoted_from_drechtsteden(assistant):
 
 def test_out_of_domain_questions_are_refused(assistant):
     for question in ["Wat is de hoofdstad van Frankrijk?", "Schrijf een gedicht over de zee.",
-                     "Hoeveel paracetamol mag een kind van 8?"]:
+                     "Hoeveel paracetamol mag een kind van 8?",
+                     "Wat is het telefoonnummer van het samenwerkingsverband in de Drechtsteden?",
+                     "Wat is de naam van de contactpersoon van PPO Rotterdam?"]:
         answer = assistant.ask(question)
         assert answer.refused, (question, answer.answer)
         assert "staat niet in de documenten" in answer.answer

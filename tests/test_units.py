@@ -190,3 +190,17 @@ def test_unknown_compounds_are_read_as_their_known_parts():
     assert lexicon.split_compound("thuiszittersdefinitie") == ("thuiszitter",)  # "definitie" is filler
     assert lexicon.split_compound("kinderbijslag") == ()
     assert "aanpak" in lexicon.question_terms("Geldt de thuiszittersaanpak ook hier?").terms
+
+
+def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
+    from assistant.answer import DETAILS
+
+    def shows(question: str, quote: str) -> bool:
+        return all(shown.search(quote) for asked, shown in DETAILS if asked.search(question))
+
+    assert not shows("Wat is het e-mailadres van PPO?", "PPO Rotterdam streeft naar zo min mogelijk thuiszitters.")
+    assert shows("Wat is het e-mailadres van PPO?", "Mail naar info@ppo.nl voor vragen.")
+    assert not shows("Wat is het telefoonnummer van leerplicht?", "Leerplicht registreert de thuiszitter.")
+    assert shows("Wat is het telefoonnummer van leerplicht?", "Bel leerplicht op 010-1234567.")
+    assert not shows("Hoe heet de leerplichtambtenaar van Dordrecht?", "Elke gemeente heeft een eigen leerplichtambtenaar.")
+    assert shows("Wie heeft de regie?", "De school heeft de regie.")  # not a question for a detail

@@ -460,6 +460,10 @@ class ExtractiveAnswerer:
                 continue  # the sentence that earned its place is already quoted
             chosen.append(s)
             quoted.append(self._quoted_words(s))
+        if len(named) > 1:
+            # A comparison is answered in the order the question names the regions.
+            order = {region: i for i, region in enumerate(named)}
+            chosen.sort(key=lambda c: order.get(c.node.node.metadata.get("region"), len(named)))
         return chosen
 
     def _quoted_words(self, s: Scored) -> list[str]:

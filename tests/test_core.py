@@ -119,6 +119,10 @@ def test_comparison_names_each_region(assistant):
     answer = assistant.ask("Wat is een thuiszitter in Rotterdam en wat in de Drechtsteden?")
     assert {"Rotterdam", "Drechtsteden"} <= {c.region for c in answer.citations}
     assert "In Rotterdam" in answer.answer and "In de Drechtsteden" in answer.answer
+    # In the order the question names them, whatever scored best.
+    assert answer.answer.index("In Rotterdam") < answer.answer.index("In de Drechtsteden")
+    reverse = assistant.ask("Wie heeft de regie bij een thuiszitter in de Drechtsteden, en wie in Rotterdam?")
+    assert reverse.answer.index("In de Drechtsteden") < reverse.answer.index("In Rotterdam")
 
 
 def test_index_is_not_rebuilt_or_duplicated(assistant):

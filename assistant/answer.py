@@ -38,7 +38,7 @@ NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 CONDITION = 0.02
-SECOND_MARGIN = 0.025  # a second passage is quoted when it scores this close to the best
+SECOND_MARGIN = 0.04  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
 
@@ -454,8 +454,8 @@ class ExtractiveAnswerer:
             region = s.node.node.metadata.get("region")
             if region not in region_best or s.score < region_best[region] - SECOND_MARGIN:
                 continue
-            if any(s.node.node.node_id == c.node.node.node_id for c in chosen):
-                continue  # one quote per passage; its block already carries the context
+            if any(s.node.node.node_id == c.node.node.node_id and self._overlap(s, c) for c in chosen):
+                continue  # already quoted as part of that passage's block
             if any(_repeats(WORD.findall(s.record.text.lower()), q) for q in quoted):
                 continue  # the sentence that earned its place is already quoted
             chosen.append(s)
@@ -465,6 +465,9 @@ class ExtractiveAnswerer:
             order = {region: i for i, region in enumerate(named)}
             chosen.sort(key=lambda c: order.get(c.node.node.metadata.get("region"), len(named)))
         return chosen
+
+    def _overlap(self, a: Scored, b: Scored) -> bool:
+        return any(x < w and v < y for x, y in self._blocks(a) for v, w in self._blocks(b))
 
     def _quoted_words(self, s: Scored) -> list[str]:
         text = s.node.node.get_content()

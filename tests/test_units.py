@@ -204,3 +204,26 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert shows("Wat is het telefoonnummer van leerplicht?", "Bel leerplicht op 010-1234567.")
     assert not shows("Hoe heet de leerplichtambtenaar van Dordrecht?", "Elke gemeente heeft een eigen leerplichtambtenaar.")
     assert shows("Wie heeft de regie?", "De school heeft de regie.")  # not a question for a detail
+
+
+def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import ExtractiveAnswerer, Scored
+
+    text = ("GOAL is bedoeld voor leerlingen in het VO.\n\n"
+            "GOAL is een tijdelijke onderwijsopvangvoorziening van het SWV. Zij duurt kort.")
+    node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Drechtsteden"}), score=1.0)
+
+    def scored(sentence: str, score: float) -> Scored:
+        return Scored(_record(text, sentence), node, 0, score, score)
+
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    best = scored("GOAL is bedoeld voor leerlingen in het VO.", 1.00)
+    other_paragraph = scored("GOAL is een tijdelijke onderwijsopvangvoorziening van het SWV.", 0.98)
+    chosen = answerer._select([best, other_paragraph], named=[])
+    assert [c.record.text for c in chosen] == [best.record.text, other_paragraph.record.text]
+    # A sentence inside an already chosen quote's block is not quoted a second time.
+    inside = scored("Zij duurt kort.", 0.97)
+    chosen = answerer._select([best, other_paragraph, inside], named=[])
+    assert inside not in chosen

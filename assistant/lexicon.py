@@ -19,6 +19,11 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_DUTCH
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# Separable verbs split by "te": "in te schakelen" is read as "inschakelen" as well.
+TE_VERB = re.compile(
+    r"\b(aan|af|in|op|uit|mee|door|over|terug|voor|bij|na|om|toe|weg|vast|los|samen|tegen)\s+te\s+(\w+)",
+    re.IGNORECASE,
+)
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 
 # Question words and filler that say nothing about the topic.
@@ -31,7 +36,8 @@ QUESTION_STOPWORDS = {
     "al", "nog", "ook", "eens", "even", "toch", "wel", "niet", "geen", "mijn", "onze", "ons",
     "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
     "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
-    "qua", "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
+    "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
+    "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -87,7 +93,8 @@ class Lexicon:
         self.max_idf = self.idf_of_df(1) + 1.0
 
     def words(self, text: str) -> list[str]:
-        return [NUMBER_WORDS.get(w, w) for w in WORD.findall(text.lower()) if w not in self._stop]
+        joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
+        return [NUMBER_WORDS.get(w, w) for w in WORD.findall(text.lower()) + joined if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))

@@ -131,6 +131,9 @@ def test_region_words_and_number_words_in_question_terms():
     terms = Lexicon().question_terms("Wat gebeurt er in Utrecht als er na acht weken nog steeds niets is?")
     assert not {"utrecht", "gebeurt", "sted", "acht"} & (terms.terms | terms.oov)
     assert Lexicon().stems("na acht weken") == Lexicon().stems("na 8 weken")
+    # A separable verb split by "te" meets its joined form; modal verbs are filler.
+    assert Lexicon().stems("Wie kunnen ze inschakelen?") <= Lexicon().stems("om een arts in te schakelen")
+    assert Lexicon().question_terms("Wat wil je weten?").terms | Lexicon().question_terms("Wat wil je weten?").oov == set()
     # A region of an ingested document is no topic word either.
     assert "groning" not in Lexicon(regions=["Groningen"]).question_terms("Verzuim in Groningen?").terms
 

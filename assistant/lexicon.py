@@ -37,7 +37,8 @@ QUESTION_STOPWORDS = {
     "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
     "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
     "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
-    "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
+    "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",
+    "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -139,6 +140,7 @@ class Lexicon:
         """Content stems of a question, typo-corrected, with OOV words and names split off."""
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
+        parts: dict[str, tuple[str, ...]] = {}
         for word in self.words(question):
             if word in self.other_places:
                 places.add(word)
@@ -151,27 +153,35 @@ class Lexicon:
             known = self.correct(stem)
             if known:
                 terms.add(known)
-            elif parts := self.split_compound(word):
-                terms.update(parts)
+                split = self.split_compound(word)
+                if len(split) == 2 and known not in split:
+                    parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
+            elif split := self.split_compound(word):
+                terms.update(split)
             elif word in names or word.isdigit():
                 # A capitalised word the documents never use is taken for a pupil's
                 # name (questions often contain one); numbers are not topic words.
                 continue
             else:
                 oov.add(stem)
-        return QuestionTerms(terms=terms, oov=oov, places=places)
+        return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts)
 
 
 class QuestionTerms:
     """What the question is about, in corpus stems."""
 
-    def __init__(self, terms: set[str], oov: set[str], places: set[str]):
+    def __init__(self, terms: set[str], oov: set[str], places: set[str],
+                 parts: dict[str, tuple[str, ...]] | None = None):
         self.terms = terms
         self.oov = oov
         self.places = places
+        self.parts = parts or {}  # a compound term is also met by all of its parts
 
     def weight(self, lexicon: Lexicon, stems: set[str] | None = None) -> float:
-        chosen = self.terms if stems is None else self.terms & stems
+        if stems is None:
+            chosen = self.terms
+        else:
+            chosen = {t for t in self.terms if t in stems or (t in self.parts and set(self.parts[t]) <= stems)}
         return sum(lexicon.idf(s) for s in chosen)
 
     def coverage(self, lexicon: Lexicon, stems: set[str]) -> float:

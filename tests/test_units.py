@@ -193,6 +193,12 @@ def test_unknown_compounds_are_read_as_their_known_parts():
     assert lexicon.split_compound("thuiszittersdefinitie") == ("thuiszitter",)  # "definitie" is filler
     assert lexicon.split_compound("kinderbijslag") == ()
     assert "aanpak" in lexicon.question_terms("Geldt de thuiszittersaanpak ook hier?").terms
+    # A compound the corpus knows is also met by its parts in a passage.
+    lexicon = Lexicon()
+    lexicon.df = {"thuiszittersaanpak": 1, "thuiszitter": 40, "aanpak": 30}
+    terms = lexicon.question_terms("Geldt de thuiszittersaanpak ook hier?")
+    assert terms.coverage(lexicon, {"aanpak", "thuiszitter"}) == 1.0
+    assert terms.coverage(lexicon, {"aanpak"}) == 0.0
 
 
 def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():

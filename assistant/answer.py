@@ -434,32 +434,38 @@ class ExtractiveAnswerer:
         what an already chosen one says (the same rule repeated in another
         passage) is skipped."""
         best = ranked[0]
-        chosen = [best]
-        quoted = [self._quoted_words(best)]
-        regions_seen = {best.node.node.metadata.get("region")}
-        region_best = {best.node.node.metadata.get("region"): best.score}
-        for s in ranked[1:]:
-            region = s.node.node.metadata.get("region")
-            if region in regions_seen:
-                continue
-            regions_seen.add(region)
-            if region in named or s.score >= best.score - REGION_MARGIN:
-                chosen.append(s)
-                quoted.append(self._quoted_words(s))
-                region_best[region] = s.score
-        chosen = chosen[: max(self.settings.max_quotes, len(named))]
-        for s in ranked[1:]:
-            if len(chosen) >= self.settings.max_quotes:
+        limit = max(self.settings.max_quotes, len(named))
+        chosen: list[Scored] = []
+        quoted: list[list[str]] = []
+        region_best: dict[str, float] = {}
+
+        def region_of(s: Scored) -> str:
+            return s.node.node.metadata.get("region", "")
+
+        def take(s: Scored) -> None:
+            chosen.append(s)
+            quoted.append(self._quoted_words(s))
+            region_best.setdefault(region_of(s), s.score)
+
+        for region in named:  # a comparison: each named region's best, whatever its score
+            first = next((s for s in ranked if region_of(s) == region), None)
+            if first is not None:
+                take(first)
+        # Then best first: another region's best when close to the overall best,
+        # a second when close to its own region's best.
+        for s in ranked:
+            if len(chosen) >= limit:
                 break
-            region = s.node.node.metadata.get("region")
-            if region not in region_best or s.score < region_best[region] - SECOND_MARGIN:
+            if any(s is c for c in chosen):
+                continue
+            floor = region_best.get(region_of(s), best.score - REGION_MARGIN + SECOND_MARGIN) - SECOND_MARGIN
+            if s.score < floor:
                 continue
             if any(s.node.node.node_id == c.node.node.node_id and self._overlap(s, c) for c in chosen):
                 continue  # already quoted as part of that passage's block
             if any(_repeats(WORD.findall(s.record.text.lower()), q) for q in quoted):
                 continue  # the sentence that earned its place is already quoted
-            chosen.append(s)
-            quoted.append(self._quoted_words(s))
+            take(s)
         if len(named) > 1:
             # A comparison is answered in the order the question names the regions.
             order = {region: i for i, region in enumerate(named)}

@@ -236,3 +236,28 @@ def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_qu
     inside = scored("Zij duurt kort.", 0.97)
     chosen = answerer._select([best, other_paragraph, inside], named=[])
     assert inside not in chosen
+
+
+def test_quotes_are_filled_best_first_across_regions_and_seconds():
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import ExtractiveAnswerer, Scored
+
+    def scored(region: str, sentence: str, score: float) -> Scored:
+        node = NodeWithScore(node=TextNode(text=sentence, id_=f"{region}-{score}", metadata={"region": region}))
+        return Scored(_record(sentence, sentence), node, 0, score, score)
+
+    ranked = [
+        scored("Drechtsteden", "De school meldt verzuim van zestien uur in vier weken.", 1.00),
+        scored("Drechtsteden", "Het verzuimregister verbindt school en leerplicht.", 0.97),
+        scored("Rotterdam", "Meldt volledig verzuim bij Leerplicht.", 0.93),
+        scored("Utrecht", "Een thuiszitter wordt direct gemeld.", 0.92),
+        scored("Landelijk", "Gemeenten maken afspraken.", 0.80),  # too far below the best
+    ]
+    chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=[])
+    assert [c.score for c in chosen] == [1.00, 0.97, 0.93]
+    chosen = ExtractiveAnswerer(Settings(max_quotes=5), Lexicon())._select(ranked, named=[])
+    assert [c.score for c in chosen] == [1.00, 0.97, 0.93, 0.92]
+    # A comparison quotes each named region, however low it scores.
+    chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=["Landelijk", "Rotterdam"])
+    assert {c.node.node.metadata["region"] for c in chosen} >= {"Landelijk", "Rotterdam"}

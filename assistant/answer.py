@@ -32,6 +32,7 @@ from assistant.cite import Answer, Quote, compose
 from assistant.config import Settings
 from assistant.index import SentenceRecord
 from assistant.lexicon import REGION_WORDS, Lexicon, QuestionTerms
+from assistant.normalise import expansions
 
 LEXICAL = 0.12
 NUMBER = 0.03
@@ -481,7 +482,9 @@ class ExtractiveAnswerer:
 
     # -- answer ------------------------------------------------------------
     def answer(self, evidence: Evidence) -> Answer:
-        terms = self.lexicon.question_terms(evidence.query)
+        abbreviations, phrases = expansions(evidence.question)
+        text = f"{evidence.question} ({'; '.join(phrases)})" if phrases else evidence.question
+        terms = self.lexicon.question_terms(text, aliases=abbreviations)
         named = evidence.named
         ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
         signals = self.signals(evidence, terms, ranked)

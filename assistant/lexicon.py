@@ -136,8 +136,13 @@ class Lexicon:
                         return (left,) if filler else (left, right)
         return ()
 
-    def question_terms(self, question: str) -> "QuestionTerms":
-        """Content stems of a question, typo-corrected, with OOV words and names split off."""
+    def question_terms(self, question: str, aliases: dict[str, str] | None = None) -> "QuestionTerms":
+        """Content stems of a question, typo-corrected, with OOV words and names split off.
+
+        `aliases` maps abbreviations in the question to their spelled-out form:
+        one concept, met by a passage that has either (and counted once), so a
+        passage spelling it out does not outweigh one that uses the abbreviation.
+        """
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
         parts: dict[str, tuple[str, ...]] = {}
@@ -164,6 +169,16 @@ class Lexicon:
                 continue
             else:
                 oov.add(stem)
+        for abbreviation, full in (aliases or {}).items():
+            short = self._stemmer.stemWord(abbreviation.lower())
+            spelled = tuple(sorted(self.stems(full) - {short}))
+            if not spelled:
+                continue
+            if short in terms:
+                parts[short] = spelled
+            elif short in oov:  # only the spelled-out form is in the documents
+                oov.discard(short)
+                terms.update(spelled)
         return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts)
 
 

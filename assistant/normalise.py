@@ -62,19 +62,29 @@ _PATTERN = re.compile(
 )
 
 
-def normalise_query(question: str) -> str:
-    """Collapse white space and add the spelled-out form of known abbreviations.
-
-    Abbreviations are matched case-sensitively (they are written in capitals),
-    so the Dutch words "so", "ot" or "db" in lower case are not expanded.
-    """
+def expansions(question: str) -> tuple[dict[str, str], list[str]]:
+    """The known abbreviations in the question with their spelled-out form (case
+    sensitive: the Dutch words "so", "ot" or "db" in lower case are not
+    abbreviations), and the document terms for its everyday phrasings."""
     text = " ".join(question.split())
-    expansions = []
+    abbreviations: dict[str, str] = {}
     for match in _PATTERN.finditer(text):
         full = ABBREVIATIONS[match.group(1)]
-        if full.lower() not in text.lower() and full not in expansions:
-            expansions.append(full)
-    for pattern, term in PHRASES:
-        if pattern.search(text) and term.lower() not in text.lower() and term not in expansions:
-            expansions.append(term)
-    return f"{text} ({'; '.join(expansions)})" if expansions else text
+        if full.lower() not in text.lower():
+            abbreviations.setdefault(match.group(1), full)
+    phrases = [
+        term for pattern, term in PHRASES if pattern.search(text) and term.lower() not in text.lower()
+    ]
+    return abbreviations, phrases
+
+
+def normalise_query(question: str) -> str:
+    """Collapse white space and add the spelled-out form of known abbreviations
+    and the document terms for everyday phrasings."""
+    text = " ".join(question.split())
+    abbreviations, phrases = expansions(text)
+    added: list[str] = []
+    for term in [*abbreviations.values(), *phrases]:
+        if term not in added:
+            added.append(term)
+    return f"{text} ({'; '.join(added)})" if added else text

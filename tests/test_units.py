@@ -261,3 +261,18 @@ def test_quotes_are_filled_best_first_across_regions_and_seconds():
     # A comparison quotes each named region, however low it scores.
     chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=["Landelijk", "Rotterdam"])
     assert {c.node.node.metadata["region"] for c in chosen} >= {"Landelijk", "Rotterdam"}
+
+
+def test_an_abbreviation_and_its_spelled_out_form_count_as_one_concept():
+    from assistant.normalise import expansions
+
+    abbreviations, phrases = expansions("Hoe meldt de SCP een leerling aan voor het SBO?")
+    assert abbreviations == {"SCP": "schoolcontactpersoon", "SBO": "speciaal basisonderwijs"} and phrases == []
+    lexicon = Lexicon()
+    lexicon.df = {"sbo": 20, "speciaal": 10, "basisonderwijs": 10, "aanmeld": 5}
+    terms = lexicon.question_terms("Hoe meld je aan voor het SBO?", aliases={"SBO": "speciaal basisonderwijs"})
+    assert terms.coverage(lexicon, {"sbo"}) == terms.coverage(lexicon, {"speciaal", "basisonderwijs"}) > 0
+    assert terms.coverage(lexicon, {"speciaal"}) == 0
+    # An abbreviation the documents never use is met by its spelled-out form.
+    terms = lexicon.question_terms("Wat doet het SWV?", aliases={"SWV": "speciaal basisonderwijs"})
+    assert "swv" not in terms.oov and {"speciaal", "basisonderwijs"} <= terms.terms

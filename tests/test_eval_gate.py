@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.eval_gate]
 @pytest.mark.xfail(
     strict=True,
     reason="issue 4 open: the extractive answerer does not reach the bars yet (tuning split: "
-    "answer accuracy ~0.68, refusal recall ~0.92, refusal precision ~0.55); strict, so this "
+    "answer accuracy ~0.75, refusal recall ~0.92, refusal precision ~0.71); strict, so this "
     "marker must go the day the gate passes",
 )
 def test_eval_gate(assistant, tmp_path):

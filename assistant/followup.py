@@ -37,8 +37,8 @@ HISTORY_WINDOW = 12
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
-# How each region is named; these mirror the region words the answerer knows
-# (assistant/answer.py), kept here so this module stays import-light.
+# How each region is named, as patterns to rewrite a follow-up with; the plain
+# words mirror `lexicon.REGION_WORDS`, kept here so this module stays import-light.
 REGION_NAMES = {
     "Utrecht": r"utrecht",
     "Rotterdam": r"rotterdam",

@@ -32,7 +32,7 @@ from assistant.cite import Answer, Quote, compose
 from assistant.config import Settings
 from assistant.index import SentenceRecord
 from assistant.lexicon import REGION_WORDS, Lexicon, QuestionTerms
-from assistant.normalise import expansions
+from assistant.normalise import Normalised
 
 LEXICAL = 0.12
 NUMBER = 0.03
@@ -102,7 +102,7 @@ class Evidence:
     """What retrieval found for one question, ready for an answerer."""
 
     question: str
-    query: str
+    normalised: Normalised  # what was searched (abbreviations and phrasings expanded)
     query_vector: np.ndarray
     nodes: list[NodeWithScore]
     sentences: dict[str, list[SentenceRecord]]
@@ -366,8 +366,7 @@ class ExtractiveAnswerer:
         if not ranked:
             return Signals(0.0, 0.0, terms.oov_share(self.lexicon), tuple(sorted(terms.places)))
         best = ranked[0]
-        text = best.node.node.get_content()
-        quoted = " ".join(text[a:b] for a, b in self._blocks(best))
+        quoted = self._quote_text(best)
         meta = best.node.node.metadata
         stems = self.lexicon.stems(" ".join([quoted, meta.get("section", ""), meta.get("title", "")]))
         return Signals(
@@ -407,8 +406,7 @@ class ExtractiveAnswerer:
         for i, s in enumerate(ranked):
             if s.score < ranked[0].score - COUNT_MARGIN:
                 break
-            text = s.node.node.get_content()
-            if self._counts_asked_noun(question, " ".join(text[a:b] for a, b in self._blocks(s))):
+            if self._counts_asked_noun(question, self._quote_text(s)):
                 return [s] + ranked[:i] + ranked[i + 1 :] if i else ranked
         return ranked
 
@@ -459,7 +457,8 @@ class ExtractiveAnswerer:
                 break
             if any(s is c for c in chosen):
                 continue
-            floor = region_best.get(region_of(s), best.score - REGION_MARGIN + SECOND_MARGIN) - SECOND_MARGIN
+            own_best = region_best.get(region_of(s))
+            floor = best.score - REGION_MARGIN if own_best is None else own_best - SECOND_MARGIN
             if s.score < floor:
                 continue
             if any(s.node.node.node_id == c.node.node.node_id and self._overlap(s, c) for c in chosen):
@@ -470,21 +469,26 @@ class ExtractiveAnswerer:
         if len(named) > 1:
             # A comparison is answered in the order the question names the regions.
             order = {region: i for i, region in enumerate(named)}
-            chosen.sort(key=lambda c: order.get(c.node.node.metadata.get("region"), len(named)))
+            chosen.sort(key=lambda c: order.get(region_of(c), len(named)))
         return chosen
 
     def _overlap(self, a: Scored, b: Scored) -> bool:
         return any(x < w and v < y for x, y in self._blocks(a) for v, w in self._blocks(b))
 
-    def _quoted_words(self, s: Scored) -> list[str]:
+    def _quote_text(self, s: Scored) -> str:
+        """What would be quoted for `s`: its blocks, joined."""
         text = s.node.node.get_content()
-        return WORD.findall(" ".join(text[a:b] for a, b in self._blocks(s)).lower())
+        return " ".join(text[a:b] for a, b in self._blocks(s))
+
+    def _quoted_words(self, s: Scored) -> list[str]:
+        return WORD.findall(self._quote_text(s).lower())
 
     # -- answer ------------------------------------------------------------
     def answer(self, evidence: Evidence) -> Answer:
-        abbreviations, phrases = expansions(evidence.question)
-        text = f"{evidence.question} ({'; '.join(phrases)})" if phrases else evidence.question
-        terms = self.lexicon.question_terms(text, aliases=abbreviations)
+        # Abbreviations count once, met by either form (see `Lexicon.question_terms`).
+        searched = evidence.normalised
+        text = f"{searched.text} ({'; '.join(searched.phrases)})" if searched.phrases else searched.text
+        terms = self.lexicon.question_terms(text, aliases=searched.abbreviations)
         named = evidence.named
         ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
         signals = self.signals(evidence, terms, ranked)

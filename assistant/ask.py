@@ -28,7 +28,7 @@ from assistant.embedding import (
 from assistant.index import RouteIndex, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
-from assistant.normalise import normalise_query
+from assistant.normalise import normalise
 from assistant.retrieve import HybridRetriever
 
 
@@ -90,7 +90,7 @@ class Assistant:
         # The built-in regions plus those of ingested documents (a region without
         # documents is answered with a refusal, not an error).
         self.regions: list[str] = order_regions({*REGIONS, *(manifest.regions if manifest else [])})
-        self.retriever = HybridRetriever(index, embed_model, settings, regions=self.regions)
+        self.retriever = HybridRetriever(index, settings, regions=self.regions)
         self.sentences = SentenceStore(index.sentences, manifest.max_sentences if manifest else 1)
         self.sentences.preload()
         self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25, self.regions))
@@ -130,7 +130,8 @@ class Assistant:
         retrieval is grouped per region. Passages are interleaved best-first so
         each region's best evidence reaches the answerer.
         """
-        query = normalise_query(question)
+        normalised = normalise(question)
+        query = normalised.query
         vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
         k = top_k or self.settings.top_k
         in_question = regions_named(question, self.regions)
@@ -150,7 +151,7 @@ class Assistant:
                     group.append(n)
             nodes = [n for group in zip_longest(*groups.values()) for n in group if n is not None]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
-        return Evidence(question, query, vector, nodes, sentences, region, named=in_question)
+        return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question)
 
     def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; raises AskError for input that cannot be asked."""

@@ -38,12 +38,13 @@ QUESTION_STOPWORDS = {
     "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
     "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
     "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",
-    "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil", "verschilt", "verschillen", "anders",
+    "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil",
+    "verschilt", "verschillen", "anders",
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
 # passage ("een" is left alone: it is mostly the article).
-NUMBER_WORDS = {
+DIGITS = {
     "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
     "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
     "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
@@ -95,7 +96,7 @@ class Lexicon:
 
     def words(self, text: str) -> list[str]:
         joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
-        return [NUMBER_WORDS.get(w, w) for w in WORD.findall(text.lower()) + joined if w not in self._stop]
+        return [DIGITS.get(w, w) for w in WORD.findall(text.lower()) + joined if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))

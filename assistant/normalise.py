@@ -9,6 +9,7 @@ abbreviation stays, for passages that use it).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 # Abbreviation -> how the documents spell it out (taken from the corpus where it does).
 ABBREVIATIONS: dict[str, str] = {
@@ -62,29 +63,34 @@ _PATTERN = re.compile(
 )
 
 
-def expansions(question: str) -> tuple[dict[str, str], list[str]]:
-    """The known abbreviations in the question with their spelled-out form (case
-    sensitive: the Dutch words "so", "ot" or "db" in lower case are not
-    abbreviations), and the document terms for its everyday phrasings."""
+@dataclass(frozen=True)
+class Normalised:
+    """A question with the known abbreviations in it spelled out (matched case
+    sensitively: the Dutch words "so", "ot" or "db" in lower case are not
+    abbreviations) and the documents' terms for its everyday phrasings."""
+
+    text: str  # the question, white space collapsed
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "SBO" -> "speciaal basisonderwijs"
+    phrases: list[str] = field(default_factory=list)  # "spijbelen" -> "ongeoorloofd verzuim"
+
+    @property
+    def query(self) -> str:
+        """What retrieval searches: the question plus every expansion."""
+        added = list(dict.fromkeys([*self.abbreviations.values(), *self.phrases]))
+        return f"{self.text} ({'; '.join(added)})" if added else self.text
+
+
+def normalise(question: str) -> Normalised:
     text = " ".join(question.split())
     abbreviations: dict[str, str] = {}
     for match in _PATTERN.finditer(text):
         full = ABBREVIATIONS[match.group(1)]
         if full.lower() not in text.lower():
             abbreviations.setdefault(match.group(1), full)
-    phrases = [
-        term for pattern, term in PHRASES if pattern.search(text) and term.lower() not in text.lower()
-    ]
-    return abbreviations, phrases
+    phrases = [term for pattern, term in PHRASES if pattern.search(text) and term.lower() not in text.lower()]
+    return Normalised(text, abbreviations, phrases)
 
 
 def normalise_query(question: str) -> str:
-    """Collapse white space and add the spelled-out form of known abbreviations
-    and the document terms for everyday phrasings."""
-    text = " ".join(question.split())
-    abbreviations, phrases = expansions(text)
-    added: list[str] = []
-    for term in [*abbreviations.values(), *phrases]:
-        if term not in added:
-            added.append(term)
-    return f"{text} ({'; '.join(added)})" if added else text
+    """The question as retrieval searches it (see `Normalised.query`)."""
+    return normalise(question).query

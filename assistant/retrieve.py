@@ -19,7 +19,6 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.config import Settings
-from assistant.embedding import SentenceTransformerEmbedding
 from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
 
 # The dense side of a region-filtered retrieval first asks for this many times k
@@ -139,7 +138,6 @@ class HybridRetriever:
     def __init__(
         self,
         index: RouteIndex,
-        embed_model: SentenceTransformerEmbedding,
         settings: Settings,
         regions: list[str] | None = None,
     ):

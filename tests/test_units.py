@@ -264,10 +264,12 @@ def test_quotes_are_filled_best_first_across_regions_and_seconds():
 
 
 def test_an_abbreviation_and_its_spelled_out_form_count_as_one_concept():
-    from assistant.normalise import expansions
+    from assistant.normalise import normalise
 
-    abbreviations, phrases = expansions("Hoe meldt de SCP een leerling aan voor het SBO?")
-    assert abbreviations == {"SCP": "schoolcontactpersoon", "SBO": "speciaal basisonderwijs"} and phrases == []
+    searched = normalise("Hoe meldt de SCP een leerling aan voor het SBO?")
+    assert searched.abbreviations == {"SCP": "schoolcontactpersoon", "SBO": "speciaal basisonderwijs"}
+    assert searched.phrases == []
+    assert searched.query.endswith("(schoolcontactpersoon; speciaal basisonderwijs)")
     lexicon = Lexicon()
     lexicon.df = {"sbo": 20, "speciaal": 10, "basisonderwijs": 10, "aanmeld": 5}
     terms = lexicon.question_terms("Hoe meld je aan voor het SBO?", aliases={"SBO": "speciaal basisonderwijs"})

@@ -429,11 +429,12 @@ class ExtractiveAnswerer:
     def _select(self, ranked: list[Scored], named: list[str]) -> list[Scored]:
         """The best sentence, plus each other region's best when it scores close
         (rules differ per region), plus close seconds within a chosen region; for
-        a comparison, one per named region whatever its score. A quote that says
-        what an already chosen one says (the same rule repeated in another
-        passage) is skipped."""
+        a comparison, one per named region whatever its score, and room for a
+        close second in each. A quote that says what an already chosen one says
+        (the same rule repeated in another passage) is skipped."""
         best = ranked[0]
-        limit = max(self.settings.max_quotes, len(named))
+        # A comparison may need two rules per region (e.g. an age range and its exception).
+        limit = max(self.settings.max_quotes, 2 * len(named) if len(named) > 1 else 0)
         chosen: list[Scored] = []
         quoted: list[list[str]] = []
         region_best: dict[str, float] = {}

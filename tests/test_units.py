@@ -263,6 +263,29 @@ def test_quotes_are_filled_best_first_across_regions_and_seconds():
     assert {c.node.node.metadata["region"] for c in chosen} >= {"Landelijk", "Rotterdam"}
 
 
+def test_a_comparison_has_room_for_a_close_second_in_each_named_region():
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import ExtractiveAnswerer, Scored
+
+    def scored(region: str, sentence: str, score: float) -> Scored:
+        node = NodeWithScore(node=TextNode(text=sentence, id_=f"{region}-{score}", metadata={"region": region}))
+        return Scored(_record(sentence, sentence), node, 0, score, score)
+
+    ranked = [
+        scored("Drechtsteden", "Leerlingen van 4 jaar zijn nog niet leerplichtig.", 0.99),
+        scored("Utrecht", "Leerplichtig tot het schooljaar waarin ze 16 jaar oud worden.", 0.98),
+        scored("Utrecht", "Daarna geldt de kwalificatieplicht tot 18 jaar.", 0.97),
+        scored("Drechtsteden", "De leerplicht geldt voor kinderen tussen 5 en 16 jaar.", 0.96),
+        scored("Utrecht", "Een thuiszitter wordt direct gemeld.", 0.90),  # not close to its region's best
+    ]
+    chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=["Utrecht", "Drechtsteden"])
+    assert [c.score for c in chosen] == [0.98, 0.97, 0.99, 0.96]  # in the question's region order
+    # Without a comparison the answer keeps to max_quotes.
+    chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=[])
+    assert len(chosen) == 3
+
+
 def test_an_abbreviation_and_its_spelled_out_form_count_as_one_concept():
     from assistant.normalise import normalise
 

@@ -25,6 +25,14 @@ TE_VERB = re.compile(
     re.IGNORECASE,
 )
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
+# A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
+# "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, or a preposition
+# (never by an article: "aan de school" is a preposition phrase).
+SPLIT_PARTICLE = re.compile(
+    r"\b(aan|af|in|op|uit|mee|door|terug|toe|weg|vast|los|samen)\b"
+    r"(?=\s*(?:[?.,!;:]|$)|\s+(?:voor|bij|met|na|tot|naar|om|aan|in|op|als|wanneer|zodra)\b)",
+    re.IGNORECASE,
+)
 
 # Question words and filler that say nothing about the topic.
 QUESTION_STOPWORDS = {
@@ -137,6 +145,31 @@ class Lexicon:
                         return (left,) if filler else (left, right)
         return ()
 
+    def separable_verbs(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(verb word, corpus stems of its joined forms) for each separable verb the
+        question splits: "vraag ... aan" -> aanvraag / aangevraagd.
+
+        Hand-written: the Snowball stemmer sees "vraag" and "aan" as two words,
+        while the documents write "de aanvraag" or "wordt aangevraagd". The verb
+        is the first word of the clause before the particle that forms, with it,
+        a word the documents use (in a Dutch main clause the finite verb comes
+        early)."""
+        found = []
+        for match in SPLIT_PARTICLE.finditer(question):
+            particle = match.group(1).lower()
+            clause = re.split(r"[?.,!;:]", question[: match.start()])[-1]
+            for verb in WORD.findall(clause.lower()):
+                if verb == particle or verb.isdigit() or len(verb) < 3:
+                    continue
+                base = verb[:-1] if verb.endswith("t") and len(verb) > 3 else verb
+                forms = [particle + verb, particle + base, particle + base + "en"]
+                forms += [particle + "ge" + base + end for end in ("d", "t", "")]
+                stems = tuple(dict.fromkeys(st for st in self._stemmer.stemWords(forms) if st in self.df))
+                if stems:
+                    found.append((verb, stems))
+                    break
+        return found
+
     def question_terms(self, question: str, aliases: dict[str, str] | None = None) -> "QuestionTerms":
         """Content stems of a question, typo-corrected, with OOV words and names split off.
 
@@ -147,7 +180,15 @@ class Lexicon:
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
         parts: dict[str, tuple[str, ...]] = {}
+        forms: dict[str, tuple[str, ...]] = {}
+        verbs = self.separable_verbs(question)
+        for _, joined in verbs:
+            terms.add(joined[0])
+            forms[joined[0]] = joined  # met by any of its forms
+        split_off = {verb for verb, _ in verbs}  # "vraag" of "vraag ... aan" is not a topic of its own
         for word in self.words(question):
+            if word in split_off:
+                continue
             if word in self.other_places:
                 places.add(word)
                 continue
@@ -180,24 +221,33 @@ class Lexicon:
             elif short in oov:  # only the spelled-out form is in the documents
                 oov.discard(short)
                 terms.update(spelled)
-        return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts)
+        return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts, forms=forms)
 
 
 class QuestionTerms:
     """What the question is about, in corpus stems."""
 
     def __init__(self, terms: set[str], oov: set[str], places: set[str],
-                 parts: dict[str, tuple[str, ...]] | None = None):
+                 parts: dict[str, tuple[str, ...]] | None = None,
+                 forms: dict[str, tuple[str, ...]] | None = None):
         self.terms = terms
         self.oov = oov
         self.places = places
         self.parts = parts or {}  # a compound term is also met by all of its parts
+        self.forms = forms or {}  # a term also met by any of its other forms
+
+    def met(self, term: str, stems: set[str]) -> bool:
+        return (
+            term in stems
+            or (term in self.parts and set(self.parts[term]) <= stems)
+            or any(f in stems for f in self.forms.get(term, ()))
+        )
 
     def weight(self, lexicon: Lexicon, stems: set[str] | None = None) -> float:
         if stems is None:
             chosen = self.terms
         else:
-            chosen = {t for t in self.terms if t in stems or (t in self.parts and set(self.parts[t]) <= stems)}
+            chosen = {t for t in self.terms if self.met(t, stems)}
         return sum(lexicon.idf(s) for s in chosen)
 
     def coverage(self, lexicon: Lexicon, stems: set[str]) -> float:

@@ -201,6 +201,23 @@ def test_unknown_compounds_are_read_as_their_known_parts():
     assert terms.coverage(lexicon, {"aanpak"}) == 0.0
 
 
+def test_a_split_separable_verb_is_read_as_the_documents_write_it():
+    lexicon = Lexicon()
+    lexicon.df = {"aanvrag": 11, "aangevraagd": 2, "av1": 6, "robot": 1, "leerling": 90, "schol": 80,
+                  "vraag": 12, "inzet": 14, "brugplat": 8}
+    assert lexicon.separable_verbs("Hoe vraag ik een AV1-robot aan voor een leerling?") == [
+        ("vraag", ("aanvrag", "aangevraagd"))
+    ]
+    terms = lexicon.question_terms("Hoe vraag ik een AV1-robot aan voor een leerling?")
+    assert "aanvrag" in terms.terms and "vraag" not in terms.terms
+    # Met by either form: "de aanvraag" or "wordt aangevraagd".
+    assert terms.met("aanvrag", {"aangevraagd"}) and terms.met("aanvrag", {"aanvrag"})
+    assert [v for v, _ in lexicon.separable_verbs("Wanneer zet je een brugplaats in?")] == ["zet"]
+    # "aan" before an article is a preposition, not a particle.
+    assert lexicon.separable_verbs("Welke vraag stel ik aan de school?") == []
+    assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms
+
+
 def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     from assistant.answer import DETAILS
 

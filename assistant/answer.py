@@ -47,7 +47,7 @@ MAX_BLOCK_CHARS = 900
 QUANTITY_QUESTION = re.compile(
     r"\b(wanneer|hoe\s+lang|hoelang|hoeveel|hoe\s+vaak|vanaf|binnen\s+welke|termijn|"
     r"hoe\s+oud|welke\s+leeftijd|hoe\s+snel|na\s+hoeveel|per\s+week|maximaal|minimaal|"
-    r"tot\s+wanneer|welk\s+percentage|hoe\s+groot|tot\s+welke)\b",
+    r"tot\s+wanneer|welke?\s+percentages?|hoe\s+groot|tot\s+welke|leeftijd\w*)\b",
     re.IGNORECASE,
 )
 # "Wanneer ...?" asks for a moment or a condition; the answer states one.

@@ -47,7 +47,8 @@ QUESTION_STOPWORDS = {
     "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
     "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",
     "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil",
-    "verschilt", "verschillen", "anders",
+    "verschilt", "verschillen", "anders", "valt", "vallen",
+    "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -57,6 +58,12 @@ DIGITS = {
     "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
     "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
 }
+
+# Words for a percentage are read as the documents' "procent" (and "%" as well).
+PERCENT_WORDS = {"percentage": "procent", "percentages": "procent", "procenten": "procent"}
+# A question term that names a kind of value is met by the value's unit in a
+# passage: "welke leeftijden" by "5 – 16 jaar".
+VALUE_UNITS = {"leeftijd": ("jar",)}
 
 REGION_WORDS = {
     "utrecht": "Utrecht", "utrechtse": "Utrecht",
@@ -104,10 +111,12 @@ class Lexicon:
 
     def words(self, text: str) -> list[str]:
         joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
-        return [DIGITS.get(w, w) for w in WORD.findall(text.lower()) + joined if w not in self._stop]
+        words = WORD.findall(text.lower().replace("%", " procent ")) + joined
+        return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
+
 
     def idf_of_df(self, df: int) -> float:
         return math.log((self.n_docs + 1) / (df + 0.5))
@@ -195,8 +204,6 @@ class Lexicon:
             if word in self.region_words:
                 continue
             stem = self._stemmer.stemWord(word)
-            if stem in self._stop:
-                continue  # "heet" stems to "het": still a function word
             known = self.correct(stem)
             if known:
                 terms.add(known)
@@ -211,6 +218,9 @@ class Lexicon:
                 continue
             else:
                 oov.add(stem)
+        for term, units in VALUE_UNITS.items():
+            if term in terms:
+                forms[term] = forms.get(term, (term,)) + units
         for abbreviation, full in (aliases or {}).items():
             short = self._stemmer.stemWord(abbreviation.lower())
             spelled = tuple(sorted(self.stems(full) - {short}))

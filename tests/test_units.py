@@ -218,6 +218,26 @@ def test_a_split_separable_verb_is_read_as_the_documents_write_it():
     assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms
 
 
+def test_content_words_whose_stem_is_a_stop_word_stay_topic_words():
+    lexicon = Lexicon()
+    lexicon.df = {"over": 3, "verzuim": 90, "overheid": 2}
+    # Snowball stems "overig" to "over" (a stop word); it is still what the question is about.
+    assert lexicon.question_terms("Wat valt onder 'overig verzuim'?").terms == {"over", "verzuim"}
+    assert "het" not in lexicon.question_terms("Hoe heet de regisseur?").terms
+
+
+def test_a_kind_of_value_is_met_by_its_unit_and_percentages_by_procent():
+    lexicon = Lexicon()
+    lexicon.df = {"leeftijd": 2, "jar": 10, "thuiszitter": 40, "procent": 1, "advies": 5}
+    terms = lexicon.question_terms("Welke leeftijden vallen onder de definitie van thuiszitter?")
+    assert terms.terms == {"leeftijd", "thuiszitter"}  # "vallen" is filler
+    assert terms.coverage(lexicon, lexicon.stems("een thuiszitter (5 – 16 jaar)")) == 1.0
+    assert terms.coverage(lexicon, lexicon.stems("een thuiszitter")) < 1.0
+    terms = lexicon.question_terms("Welke percentages noemt het advies?")
+    assert "procent" in terms.terms and "percentages" not in terms.oov
+    assert terms.met("procent", lexicon.stems("daling van 1% per jaar"))
+
+
 def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     from assistant.answer import DETAILS
 

@@ -138,7 +138,7 @@ class Lexicon:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
         thuiszitter + definitie), or () when no split into known parts exists.
         Hand-written: no Dutch decompounder is available offline; two known parts
-        (with an optional linking s) are enough for these documents."""
+        (with an optional linking s, en or e) are enough for these documents."""
         if len(word) < 8 or not self.df:
             return ()
         for i in range(len(word) - 4, 3, -1):  # longest head first
@@ -147,7 +147,9 @@ class Lexicon:
             filler = tail in self._stop  # "thuiszittersdefinitie": only the head is topic
             if right not in self.df and not filler:
                 continue
-            for left_word in (head, head[:-1] if head.endswith("s") else None):
+            # The head, or the head without a linking -s-, -en- or -e- ("artsenverklaring").
+            linked = [head[: -len(link)] for link in ("s", "en", "e") if head.endswith(link)]
+            for left_word in (head, *linked):
                 if left_word and len(left_word) >= 4:
                     left = self._stemmer.stemWord(left_word)
                     if left in self.df:

@@ -192,6 +192,8 @@ def test_unknown_compounds_are_read_as_their_known_parts():
     assert lexicon.split_compound("thuiszittersaanpak") == ("thuiszitter", "aanpak")
     assert lexicon.split_compound("thuiszittersdefinitie") == ("thuiszitter",)  # "definitie" is filler
     assert lexicon.split_compound("kinderbijslag") == ()
+    lexicon.df.update({"art": 3, "verklar": 6})  # "arts", "verklaring"
+    assert lexicon.split_compound("artsenverklaring") == ("art", "verklar")  # linking -en-
     assert "aanpak" in lexicon.question_terms("Geldt de thuiszittersaanpak ook hier?").terms
     # A compound the corpus knows is also met by its parts in a passage.
     lexicon = Lexicon()

@@ -39,7 +39,7 @@ NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 CONDITION = 0.02
-SECOND_MARGIN = 0.04  # a second passage is quoted when it scores this close to the best
+SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
 

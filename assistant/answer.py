@@ -30,6 +30,7 @@ from llama_index.core.schema import NodeWithScore
 from assistant.chunk import BULLET, HEADING
 from assistant.cite import Answer, Quote, compose
 from assistant.config import Settings
+from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import REGION_WORDS, Lexicon, QuestionTerms
 from assistant.normalise import Normalised
@@ -39,6 +40,7 @@ NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 CONDITION = 0.02
+DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
 SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
@@ -108,6 +110,7 @@ class Evidence:
     sentences: dict[str, list[SentenceRecord]]
     region: str | None = None
     named: list[str] = field(default_factory=list)  # regions the question names
+    defined: list[Entry] = field(default_factory=list)  # glossary terms the question asks the meaning of
 
 
 @dataclass
@@ -129,6 +132,7 @@ class Signals:
     places: tuple[str, ...]
     counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
     shows_detail: bool = True  # False: asks for an e-mail address, phone number, ... the quote lacks
+    defines: bool = False  # the quote defines the term the question asks the meaning of
 
 
 def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -344,6 +348,8 @@ class ExtractiveAnswerer:
                     score += CONDITION
                 if region in named:
                     score += REGION
+                if evidence.defined and defines(record.text, evidence.defined, self.lexicon.stems):
+                    score += DEFINITION
                 scored.append(Scored(record, node, rank, float(cosine), score))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
@@ -376,6 +382,7 @@ class ExtractiveAnswerer:
             places=tuple(sorted(terms.places)),
             counts=self._counts_asked_noun(evidence.question, quoted),
             shows_detail=all(shown.search(quoted) for asked, shown in DETAILS if asked.search(evidence.question)),
+            defines=defines(best.record.text, evidence.defined, self.lexicon.stems),
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
@@ -415,7 +422,9 @@ class ExtractiveAnswerer:
             return f"no document for {', '.join(s.places)}"
         if s.cosine < self.settings.min_sentence_cosine:
             return "best sentence too far from the question"
-        if s.coverage < self.settings.min_coverage:
+        if s.coverage < self.settings.min_coverage and not s.defines:
+            # The definition of the very term asked about answers "is hij dan een
+            # thuiszitter?" though it shares few of the question's other words.
             return "the passage covers too little of the question"
         if s.oov_share > self.settings.max_unknown_share:
             return "the question is about words the documents never use"

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from llama_index.core.schema import NodeWithScore
 
 from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named
 from assistant.cite import Answer
 from assistant.config import REGIONS, Settings, order_regions
+from assistant.glossary import asks_definition
 from assistant.embedding import (
     SentenceTransformerEmbedding,
     describe_model,
@@ -93,7 +95,9 @@ class Assistant:
         self.retriever = HybridRetriever(index, settings, regions=self.regions)
         self.sentences = SentenceStore(index.sentences, manifest.max_sentences if manifest else 1)
         self.sentences.preload()
-        self.answerer = answerer or ExtractiveAnswerer(settings, Lexicon(self.retriever.bm25, self.regions))
+        self.lexicon = Lexicon(self.retriever.bm25, self.regions)
+        self.glossary = index.load_glossary()
+        self.answerer = answerer or ExtractiveAnswerer(settings, self.lexicon)
         self.load_failures: list[str] = []
         self.index_documents: list = []
 
@@ -128,7 +132,8 @@ class Assistant:
         single region the question names) is searched alone; named regions (a
         comparison) each get their own fused retrieval; otherwise one wide fused
         retrieval is grouped per region. Passages are interleaved best-first so
-        each region's best evidence reaches the answerer.
+        each region's best evidence reaches the answerer. A question that asks
+        what a term means also gets the passages that define it (see glossary.py).
         """
         normalised = normalise(question)
         query = normalised.query
@@ -150,8 +155,15 @@ class Assistant:
                 if len(group) < k:
                     group.append(n)
             nodes = [n for group in zip_longest(*groups.values()) for n in group if n is not None]
+        defined = []
+        if asks_definition(question):
+            terms = self.lexicon.question_terms(normalised.text, aliases=normalised.abbreviations)
+            defined = self.glossary.lookup(terms, regions=named or None)
+            have = {n.node.node_id for n in nodes}
+            extra = self.retriever.nodes([e.chunk_id for e in defined if e.chunk_id not in have])
+            nodes = nodes + [NodeWithScore(node=node, score=0.0) for node in extra]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
-        return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question)
+        return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined)
 
     def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; raises AskError for input that cannot be asked."""

@@ -36,6 +36,8 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from assistant.chunk import chunking_transformations, sentence_spans
 from assistant.config import Settings, order_regions
 from assistant.embedding import SentenceTransformerEmbedding
+from assistant.glossary import Glossary
+from assistant.lexicon import Lexicon
 
 FORMAT_VERSION = 4  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks
 # Chroma refuses a get() of more than ~32k records at once ("too many SQL variables").
@@ -264,6 +266,7 @@ class RouteIndex:
             stamp = self.bm25_stamp_path.read_text().strip()
             bm25 = self.load_bm25()
             regions = self.load_chunk_regions()
+            self.load_glossary()
         except Exception as exc:
             return f"BM25 index is missing or unreadable ({type(exc).__name__})"
         if stamp != manifest.stamp or not int(bm25.scores.get("num_docs", 0)) == len(regions) == manifest.chunks:
@@ -454,6 +457,9 @@ class RouteIndex:
         # Chroma for metadata (see retrieve.ChromaDense); part of the same cache.
         regions = {"ids": [n.node_id for n in nodes], "regions": [n.metadata.get("region", "") for n in nodes]}
         (tmp / CHUNK_REGIONS).write_text(json.dumps(regions, ensure_ascii=False))
+        # The chunks that define a term (see glossary.py), from the same nodes.
+        stems = Lexicon().stems
+        Glossary.build(((n.node_id, n.get_content(), n.metadata.get("region", "")) for n in nodes), stems).save(tmp)
         self.bm25_stamp_path.unlink(missing_ok=True)
         shutil.rmtree(self.bm25_dir, ignore_errors=True)
         tmp.rename(self.bm25_dir)
@@ -461,6 +467,9 @@ class RouteIndex:
 
     def load_bm25(self) -> bm25s.BM25:
         return bm25s.BM25.load(str(self.bm25_dir), load_corpus=True)
+
+    def load_glossary(self) -> Glossary:
+        return Glossary.load(self.bm25_dir)
 
     def load_chunk_regions(self) -> dict[str, str]:
         """Chunk id -> region, as of the BM25 cache's build."""

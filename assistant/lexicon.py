@@ -48,6 +48,7 @@ QUESTION_STOPWORDS = {
     "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",
     "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil",
     "verschilt", "verschillen", "anders", "valt", "vallen",
+    "officieel", "officiële", "betekent", "betekenis",  # what kind of question, not its topic
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
 
@@ -247,6 +248,13 @@ class QuestionTerms:
         self.places = places
         self.parts = parts or {}  # a compound term is also met by all of its parts
         self.forms = forms or {}  # a term also met by any of its other forms
+
+    def stems(self) -> set[str]:
+        """Every stem that stands for the question's content (terms, their parts and forms)."""
+        out = set(self.terms)
+        for extra in (*self.parts.values(), *self.forms.values()):
+            out.update(extra)
+        return out
 
     def met(self, term: str, stems: set[str]) -> bool:
         return (

@@ -179,6 +179,11 @@ class HybridRetriever:
             llm=MockLLM(),  # explicit: never resolve Settings.llm (OpenAI)
         )
 
+    def nodes(self, ids: list[str]) -> list[BaseNode]:
+        """Chunk nodes by id, in that order (unknown ids left out)."""
+        found = self._nodes.get(ids)
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
+
     def retrieve(
         self, query: str, query_embedding: list[float], region: str | None = None, wide: bool = False
     ) -> list[NodeWithScore]:

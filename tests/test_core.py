@@ -125,6 +125,22 @@ def test_comparison_names_each_region(assistant):
     assert reverse.answer.index("In de Drechtsteden") < reverse.answer.index("In Rotterdam")
 
 
+def test_a_definition_is_found_in_a_definitions_list(assistant):
+    # The Drechtsteden definitions list is one chunk about six kinds of verzuim; neither
+    # retriever ranks it near the top for "thuiszitter": the glossary brings it in.
+    answer = assistant.ask("Wanneer is een leerling in de Drechtsteden officieel een thuiszitter?")
+    assert not answer.refused
+    assert "meer dan 3 dagen per week dat langer dan 4 weken duurt" in answer.answer
+    comparison = assistant.ask("Hoe verschilt de thuiszittersdefinitie van Utrecht van die van de Drechtsteden?")
+    assert "langer dan vier weken ongeoorloofd verzuimt" in comparison.answer
+    assert "meer dan 3 dagen per week" in comparison.answer
+    # A case put as a question is answered with the definition it has to meet.
+    case = assistant.ask("Daan zit al 5 weken thuis in Rotterdam, is hij een thuiszitter?")
+    assert "meer dan vier weken achtereenvolgend niet naar school" in case.answer
+    glossary = assistant.index.load_glossary()
+    assert any(e.region == "Drechtsteden" and e.stems == {"thuiszitter"} for e in glossary.entries)
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

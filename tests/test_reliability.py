@@ -78,6 +78,11 @@ def truncate_bm25_file(s):
     victim.write_bytes(victim.read_bytes()[:7])
 
 
+def delete_glossary(s):
+    """An index from before the glossary existed: the BM25 cache lacks its file."""
+    (s.index_dir / "bm25" / "glossary.json").unlink()
+
+
 def delete_manifest(s):
     """Drop the build stamp from the chunk collection's metadata."""
     from assistant.index import MANIFEST_KEY, make_chroma_client
@@ -88,7 +93,7 @@ def delete_manifest(s):
 
 
 @pytest.mark.parametrize("damage", [damage_chroma_dir, truncate_chroma_sqlite, delete_bm25,
-                                    truncate_bm25_file, delete_manifest])
+                                    truncate_bm25_file, delete_glossary, delete_manifest])
 def test_damaged_index_is_reported_and_rebuilt(tmp_path, damage):
     s = make_settings(tmp_path / "data", corpus_dir=tiny_corpus(tmp_path))
     Assistant.open(s)

@@ -340,3 +340,44 @@ def test_an_abbreviation_and_its_spelled_out_form_count_as_one_concept():
     # An abbreviation the documents never use is met by its spelled-out form.
     terms = lexicon.question_terms("Wat doet het SWV?", aliases={"SWV": "speciaal basisonderwijs"})
     assert "swv" not in terms.oov and {"speciaal", "basisonderwijs"} <= terms.terms
+
+
+def test_the_glossary_finds_the_ways_the_documents_define_a_term():
+    from assistant.glossary import asks_definition, defined_term
+
+    assert defined_term("- **Thuiszitter**: Verzuim van meer dan 3 dagen per week") == "Thuiszitter"
+    assert defined_term("**OPP**: Ontwikkelings Perspectief Plan") == "OPP"
+    assert defined_term("Een thuiszitter is een leerplichtige leerling die meer dan vier weken ...") == "thuiszitter"
+    assert defined_term("We spreken van een thuiszitter als het gaat om een leerplichtige (5 – 16 jaar)") == "thuiszitter"
+    assert defined_term("Onder maatwerk verstaan we een geïntegreerd onderwijs-jeugdhulp arrangement.") == "maatwerk"
+    assert defined_term("De school meldt het verzuim bij DUO.") is None
+    assert asks_definition("Wanneer is een leerling in de Drechtsteden officieel een thuiszitter?")
+    assert asks_definition("Hoe verschilt de thuiszittersdefinitie van Utrecht van die van de Drechtsteden?")
+    assert asks_definition("Daan zit al 5 weken thuis, is hij een thuiszitter?")
+    assert asks_definition("Wat is een OPP?")
+    assert not asks_definition("Wie meldt het verzuim bij DUO?")
+
+
+def test_a_glossary_lookup_keeps_the_most_specific_term_per_region():
+    from assistant.glossary import Glossary
+
+    lexicon = Lexicon()
+    lexicon.df = {"verzuim": 90, "over": 3, "lux": 2, "thuiszitter": 40, "opp": 9, "ontwikkelingsperspectiefplan": 2}
+    chunks = [
+        ("d#1", "- **Verzuim**: Ongeoorloofd verzuim van 16 uur\n- **Overig verzuim**: minder dan 16 uur\n"
+                "- **Thuiszitter**: Verzuim van meer dan 3 dagen per week", "Drechtsteden"),
+        ("r#0", "Een thuiszitter is een leerplichtige leerling die meer dan vier weken niet naar school gaat.", "Rotterdam"),
+        ("u#7", "**OPP**: Ontwikkelings Perspectief Plan", "Utrecht"),
+        ("u#4", "Het Ontwikkelingsperspectiefplan (OPP) is een hulpmiddel.", "Utrecht"),
+    ]
+    glossary = Glossary.build(chunks, lexicon.stems)
+
+    def found(question: str, regions=None, aliases=None) -> set[tuple[str, str]]:
+        terms = lexicon.question_terms(question, aliases=aliases)
+        return {(e.chunk_id, " ".join(sorted(e.stems))) for e in glossary.lookup(terms, regions)}
+
+    assert found("Wat valt onder 'overig verzuim'?") == {("d#1", "over verzuim")}  # not plain "verzuim"
+    assert found("Wanneer is een leerling een thuiszitter?") == {("d#1", "thuiszitter"), ("r#0", "thuiszitter")}
+    assert found("Wanneer is een leerling een thuiszitter?", regions=["Rotterdam"]) == {("r#0", "thuiszitter")}
+    # An abbreviation and its spelled-out form are one term: both definitions count.
+    assert {c for c, _ in found("Wat is een OPP?", aliases={"OPP": "ontwikkelingsperspectiefplan"})} == {"u#7", "u#4"}

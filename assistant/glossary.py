@@ -1,0 +1,115 @@
+"""Glossary: the sentences where the documents define a term, found at index time.
+
+"Wanneer is een leerling in de Drechtsteden een thuiszitter?" is answered by a
+line in a definitions list ("**Thuiszitter**: Verzuim van meer dan 3 dagen per
+week ..."), but the chunk that holds the list is about six kinds of verzuim at
+once, and neither the dense nor the BM25 retriever ranks it near the top for
+one of them. So the index keeps a small glossary (term -> chunks that define
+it) and a question that asks what a term means gets those chunks as extra
+candidates. Hand-written because no library finds definitions in Dutch prose:
+the patterns below are the ways these documents define a term.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from assistant.lexicon import QuestionTerms
+
+TERM = r"[\wÀ-ÿ()/'’ -]{2,50}?"
+# How the documents define a term; group "term" is the defined term.
+DEFINING = [
+    # A definitions list: "- **Thuiszitter**: Verzuim van ..." or "**OPP**: ..."
+    re.compile(rf"^\s*(?:[-*]\s+|\d+\.\s+)?\*\*(?P<term>{TERM})\*\*\s*:"),
+    # "Een thuiszitter is een leerplichtige leerling die ..."
+    re.compile(rf"^(?:Een|De|Het)\s+(?P<term>{TERM})\s+(?:is|zijn)\s+(?:een|de|het|alle)\b"),
+    # "We spreken van een thuiszitter als ..."
+    re.compile(rf"\b[Ww]e\s+spreken\s+van\s+(?:een\s+|de\s+|het\s+)?(?P<term>{TERM})\s+(?:als|wanneer|indien)\b"),
+    # "Onder maatwerk verstaan we ..." / "Onder X wordt verstaan ..."
+    re.compile(rf"^Onder\s+(?P<term>{TERM})\s+(?:verstaan|wordt\s+verstaan|worden\s+verstaan)\b"),
+    # "Basisondersteuning houdt in dat ..."
+    re.compile(rf"^(?P<term>{TERM})\s+(?:houdt\s+in|betekent)\b"),
+]
+
+# A question that asks what a term means, or whether a case meets it.
+ASKS_DEFINITION = re.compile(
+    r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
+    r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
+    r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b",
+    re.IGNORECASE,
+)
+
+
+def defined_term(sentence: str) -> str | None:
+    """The term a sentence defines, or None."""
+    for pattern in DEFINING:
+        match = pattern.search(sentence)
+        if match:
+            return match.group("term").strip(" -")
+    return None
+
+
+def asks_definition(question: str) -> bool:
+    return bool(ASKS_DEFINITION.search(question))
+
+
+def defines(sentence: str, entries: list["Entry"], stems: Callable[[str], set[str]]) -> bool:
+    """Whether `sentence` defines the term of one of `entries` (looked up for a question)."""
+    term = defined_term(sentence) if entries else None
+    return bool(term) and frozenset(stems(term)) in {e.stems for e in entries}
+
+
+@dataclass(frozen=True)
+class Entry:
+    stems: frozenset[str]  # the defined term, as corpus stems
+    chunk_id: str
+    region: str
+
+
+class Glossary:
+    """Term stems -> the chunks (and their regions) that define the term."""
+
+    FILE = "glossary.json"
+
+    def __init__(self, entries: Iterable[Entry] = ()):
+        self.entries = list(entries)
+
+    @classmethod
+    def build(cls, chunks: Iterable[tuple[str, str, str]], stems: Callable[[str], set[str]]) -> "Glossary":
+        """From (chunk id, text, region) triples; `stems` turns a term into corpus stems."""
+        entries = []
+        for chunk_id, text, region in chunks:
+            for line in text.split("\n"):
+                for sentence in re.split(r"(?<=[.!?])\s+", line):
+                    term = defined_term(sentence)
+                    term_stems = frozenset(stems(term)) if term else frozenset()
+                    if term_stems:
+                        entries.append(Entry(term_stems, chunk_id, region))
+        return cls(dict.fromkeys(entries))
+
+    def lookup(self, terms: "QuestionTerms", regions: Iterable[str] | None = None) -> list[Entry]:
+        """Entries of `regions` (all if None) whose whole term is in the question.
+
+        Only the most specific: "overig verzuim" and not also "verzuim". An
+        abbreviation and its spelled-out form ("OPP", "Ontwikkelingsperspectiefplan
+        (OPP)") are one term, so both of those are kept.
+        """
+        wanted = None if regions is None else set(regions)
+        asked = terms.stems()
+        hits = [e for e in self.entries if e.stems <= asked and (wanted is None or e.region in wanted)]
+        covered = {e: {t for t in terms.terms if terms.met(t, set(e.stems))} for e in hits}
+        return [e for e in hits if not any(covered[e] < covered[other] for other in hits)]
+
+    def save(self, folder: Path) -> None:
+        rows = [{"stems": sorted(e.stems), "chunk_id": e.chunk_id, "region": e.region} for e in self.entries]
+        (folder / self.FILE).write_text(json.dumps(rows, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Glossary":
+        rows = json.loads((folder / cls.FILE).read_text(encoding="utf-8"))
+        return cls(Entry(frozenset(r["stems"]), r["chunk_id"], r["region"]) for r in rows)

@@ -4,13 +4,17 @@ No Dutch generative model can be had offline here, so the default answerer is
 extractive. Every sentence of the retrieved passages is scored by
 
     cosine(question, sentence)          precomputed sentence vectors (e5 query/passage)
-  + LEXICAL * coverage                  IDF-weighted share of the question's words in the sentence
+  + LEXICAL * coverage                  IDF-weighted share of the question's words in what would
+                                        be quoted for the sentence, and its section's headings
   + NUMBER  * has a number/time span    only for "wanneer / hoe lang / hoeveel / vanaf" questions
+  + CONDITION * states a condition      only for "wanneer" questions
   + PRIOR   * 1 / (1 + passage rank)    the fused retrieval order
   + REGION  * region named in question
+  + DEFINITION * defines the term       only for questions about what a term means
 
 and the best one is quoted with what it needs to be read on its own (the rest
-of its paragraph up to a limit, or the list it introduces / belongs to).
+of its paragraph up to a limit, the list it introduces / belongs to, or the
+whole list under a heading the question names).
 Refusal uses absolute signals only (never the rank-based fused score): the
 best sentence cosine, the IDF-weighted coverage of the question by the quoted
 passage, the share of question words the corpus never uses, and places
@@ -40,6 +44,7 @@ NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 CONDITION = 0.02
+SECTION_SHARE = 0.5  # a question names a passage's section when it has this share of its heading words
 DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
 SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
@@ -120,6 +125,7 @@ class Scored:
     rank: int
     cosine: float
     score: float
+    whole_list: bool = False  # quoted with its whole list (see `quote_blocks`)
 
 
 @dataclass
@@ -236,13 +242,33 @@ def _introduces_list(sentence: str) -> bool:
     return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
 
 
-def quote_blocks(text: str, record: SentenceRecord) -> list[tuple[int, int]]:
+def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
+    """Every item (nested ones too) of the list that line i belongs to, or []
+    when it is longer than MAX_BLOCK_CHARS."""
+    start = i
+    while start > 0 and (_is_item(text, lines[start - 1]) or not text[lines[start - 1][0] : lines[start - 1][1]].strip()):
+        start -= 1
+    blocks, total = [], 0
+    for k in range(start, len(lines)):
+        body = text[lines[k][0] : lines[k][1]]
+        if not body.strip():
+            continue
+        if not _is_item(text, lines[k]):
+            break
+        total += lines[k][1] - lines[k][0]
+        blocks.append((_content_start(text, lines[k]), lines[k][1]))
+    return blocks if total <= MAX_BLOCK_CHARS else []
+
+
+def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) -> list[tuple[int, int]]:
     """The character ranges to quote for the best sentence `record` of chunk `text`.
 
     Hand-written because no library knows what a quote needs to stand on its
     own in these documents: a sentence with the rest of its paragraph (bounded),
     an introduction with the list it introduces, a list item with its
-    introduction.
+    introduction. With `whole_list`, a list item that has no introduction (only
+    a heading: "### PPO thuiszitter coördinatoren") is quoted with its whole
+    list, when short enough: the heading is what the question asked about.
     """
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
@@ -262,6 +288,8 @@ def quote_blocks(text: str, record: SentenceRecord) -> list[tuple[int, int]]:
             intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
             if intro and _introduces_list(text[intro[0] : intro[1]]):
                 blocks.append((_content_start(text, intro), intro[1]))
+            elif whole_list and (whole := _whole_list(text, lines, i)):
+                return whole
         blocks.append((record.start, max(record.end, line[1])))
         if record.end >= line[1] - 1 and text[line[0] : line[1]].rstrip().endswith(":"):
             # An item that introduces a nested list ("... als er sprake is van:"): its items are the rule.
@@ -315,7 +343,8 @@ class ExtractiveAnswerer:
         self.lexicon = lexicon or Lexicon()
         # Caches keyed by chunk id + offsets; chunk ids change when their text changes.
         self._stems: dict[tuple, set[str]] = {}
-        self._block_cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        self._block_cache: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
+        self._section_stems: dict[str, set[str]] = {}
 
     # -- scoring -----------------------------------------------------------
     def _score(self, evidence: Evidence, terms: QuestionTerms, named: list[str]) -> list[Scored]:
@@ -324,6 +353,7 @@ class ExtractiveAnswerer:
         whether the block holds a number for a quantity question."""
         quantity = bool(QUANTITY_QUESTION.search(evidence.question))
         when = bool(WHEN_QUESTION.search(evidence.question))
+        asked = terms.stems()
         scored: list[Scored] = []
         seen_per_region: dict[str, int] = {}
         for node in evidence.nodes:
@@ -333,14 +363,19 @@ class ExtractiveAnswerer:
             records = evidence.sentences.get(node.node.node_id, [])
             if not records:
                 continue
+            section = node.node.metadata.get("section", "")
+            whole_list = self._names_section(asked, section)
             vectors = np.asarray([r.vector for r in records], dtype=np.float32)
             cosines = vectors @ evidence.query_vector
             text = node.node.get_content()
             for record, cosine in zip(records, cosines):
-                blocks = self._block_ranges(node.node.node_id, text, record)
+                blocks = self._block_ranges(node.node.node_id, text, record, whole_list)
                 best_cos = float(cosine)
                 block_text = " ".join(text[a:b] for a, b in blocks)
-                coverage = terms.coverage(self.lexicon, self._stems_of(("b",) + tuple(blocks) + (node.node.node_id,), block_text))
+                # The heading path counts too: "Fase 0 Voortraject" says what its list is about.
+                coverage = terms.coverage(
+                    self.lexicon, self._stems_of(("b", node.node.node_id, *blocks), block_text + "\n" + section)
+                )
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):
                     score += NUMBER
@@ -350,14 +385,22 @@ class ExtractiveAnswerer:
                     score += REGION
                 if evidence.defined and defines(record.text, evidence.defined, self.lexicon.stems):
                     score += DEFINITION
-                scored.append(Scored(record, node, rank, float(cosine), score))
+                scored.append(Scored(record, node, rank, float(cosine), score, whole_list))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
-    def _block_ranges(self, chunk_id: str, text: str, record: SentenceRecord) -> list[tuple[int, int]]:
-        key = (chunk_id, record.start)
+    def _block_ranges(self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False) -> list[tuple[int, int]]:
+        key = (chunk_id, record.start, whole_list)
         if key not in self._block_cache:
-            self._block_cache[key] = quote_blocks(text, record)
+            self._block_cache[key] = quote_blocks(text, record, whole_list)
         return self._block_cache[key]
+
+    def _names_section(self, asked: set[str], section: str) -> bool:
+        """Whether the question names what the passage's section is about: at least
+        half of its heading path's words ("Wie doet wat? School > Fase 0 Voortraject")."""
+        if section not in self._section_stems:
+            self._section_stems[section] = self.lexicon.stems(section)
+        heading = self._section_stems[section]
+        return bool(heading) and len(heading & asked) >= SECTION_SHARE * len(heading)
 
     def _stems_of(self, key: tuple, text: str) -> set[str]:
         if key not in self._stems:
@@ -365,7 +408,7 @@ class ExtractiveAnswerer:
         return self._stems[key]
 
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
-        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record)
+        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list)
 
     def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
         """The absolute evidence for the best sentence and its quote."""

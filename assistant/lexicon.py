@@ -42,7 +42,7 @@ QUESTION_STOPWORDS = {
     "vaak", "snel", "graag", "weten", "zeg", "vertel", "iemand", "iets", "dit", "dat", "deze",
     "bij", "over", "volgens", "regio", "documenten", "document", "staat", "stond", "gewoon",
     "al", "nog", "ook", "eens", "even", "toch", "wel", "niet", "geen", "mijn", "onze", "ons",
-    "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
+    "doet", "jullie", "hun", "zo", "heel", "erg", "echt", "nou", "hè", "hoor", "ja", "nee", "oké",
     "precies", "dus", "want", "maar", "of", "en", "als", "per", "steeds", "gebeurt", "gebeuren",
     "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
     "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",

@@ -381,3 +381,30 @@ def test_a_glossary_lookup_keeps_the_most_specific_term_per_region():
     assert found("Wanneer is een leerling een thuiszitter?", regions=["Rotterdam"]) == {("r#0", "thuiszitter")}
     # An abbreviation and its spelled-out form are one term: both definitions count.
     assert {c for c, _ in found("Wat is een OPP?", aliases={"OPP": "ontwikkelingsperspectiefplan"})} == {"u#7", "u#4"}
+
+
+def test_a_list_under_a_heading_the_question_names_is_quoted_whole():
+    from assistant.answer import ExtractiveAnswerer, quote_blocks
+
+    text = (
+        "### PPO thuiszitter coördinatoren\n\n"
+        "- Denken mee met schoolcontactpersoon bij casuïstiek.\n"
+        "- Melden leerling aan bij Taskforce indien nodig.\n"
+        "- Houden aantal thuiszitters bij.\n\n"
+        "Daarna volgt de leerplicht."
+    )
+    record = _record(text, "Melden leerling aan bij Taskforce indien nodig.")
+    quoted = lambda blocks: " | ".join(text[a:b] for a, b in blocks)
+    assert quoted(quote_blocks(text, record)) == "Melden leerling aan bij Taskforce indien nodig."
+    assert quoted(quote_blocks(text, record, whole_list=True)) == (
+        "Denken mee met schoolcontactpersoon bij casuïstiek. | Melden leerling aan bij Taskforce indien nodig. | "
+        "Houden aantal thuiszitters bij."
+    )
+    lexicon = Lexicon()
+    lexicon.df = {s: 5 for s in lexicon.stems(text + " Wie doet wat? School > Fase 0 Voortraject")}
+    answerer = ExtractiveAnswerer(Settings(), lexicon)
+    asked = lexicon.question_terms("Wat doen de PPO thuiszitter coördinatoren?").stems()
+    assert answerer._names_section(asked, "PPO thuiszitter coördinatoren")
+    assert answerer._names_section(lexicon.question_terms("Wat doet de school in het voortraject?").stems(),
+                                   "Wie doet wat? School > Fase 0 Voortraject")
+    assert not answerer._names_section(asked, "Wie doet wat? School > Fase 0 Voortraject")

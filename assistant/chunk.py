@@ -170,6 +170,10 @@ DUTCH_ABBREVIATIONS = {
 _PUNKT = None
 
 
+# A list step's number on its own: "**5.**", "3.1", "a.".
+STEP_LABEL = re.compile(r"^\**\s*(\d+(\.\d+)*|[a-z])\.?\s*\**$")
+
+
 def sentence_spans(text: str) -> list[Span]:
     """Split a chunk into quotable units: sentences of prose lines and whole list items.
 
@@ -193,8 +197,10 @@ def sentence_spans(text: str) -> list[Span]:
         line_spans: list[Span] = []
         for s, e in _PUNKT.span_tokenize(body):
             # A "sentence" that starts in lower case continues the previous one
-            # (an abbreviation Punkt did not know).
-            if line_spans and body[s:s + 1].islower():
+            # (an abbreviation Punkt did not know); one after a bare step label
+            # ("**5.** Leerling en ouders ...") is that step's text.
+            previous = text[line_spans[-1].start : line_spans[-1].end] if line_spans else ""
+            if line_spans and (body[s:s + 1].islower() or STEP_LABEL.match(previous)):
                 line_spans[-1] = Span(line_spans[-1].start, body_start + e)
             else:
                 line_spans.append(Span(body_start + s, body_start + e))

@@ -88,6 +88,16 @@ def test_sentence_spans_keep_abbreviations_and_skip_headings():
     assert plain(quotes[2]) == "School: Meldt het verzuim."
 
 
+def test_a_step_label_is_quoted_with_its_step():
+    text = "- **5.** Leerling en ouders gaan in gesprek. Zij maken een plan.\n- **6.** Zij evalueren de afgelopen weken.\n"
+    quotes = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert quotes == [
+        "**5.** Leerling en ouders gaan in gesprek.",
+        "Zij maken een plan.",
+        "**6.** Zij evalueren de afgelopen weken.",
+    ]
+
+
 def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")

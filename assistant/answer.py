@@ -423,7 +423,7 @@ class ExtractiveAnswerer:
             coverage=terms.coverage(self.lexicon, stems),
             oov_share=terms.oov_share(self.lexicon),
             places=tuple(sorted(terms.places)),
-            counts=self._counts_asked_noun(evidence.question, quoted),
+            counts=self._counts_asked_noun(evidence.question, self._shown_text(best)),
             shows_detail=all(shown.search(quoted) for asked, shown in DETAILS if asked.search(evidence.question)),
             defines=defines(best.record.text, evidence.defined, self.lexicon.stems),
         )
@@ -456,7 +456,7 @@ class ExtractiveAnswerer:
         for i, s in enumerate(ranked):
             if s.score < ranked[0].score - COUNT_MARGIN:
                 break
-            if self._counts_asked_noun(question, self._quote_text(s)):
+            if self._counts_asked_noun(question, self._shown_text(s)):
                 return [s] + ranked[:i] + ranked[i + 1 :] if i else ranked
         return ranked
 
@@ -532,6 +532,13 @@ class ExtractiveAnswerer:
         """What would be quoted for `s`: its blocks, joined."""
         text = s.node.node.get_content()
         return " ".join(text[a:b] for a, b in self._blocks(s))
+
+    def _shown_text(self, s: Scored) -> str:
+        """The quote with the heading the answer shows it under ("onder „10 punten
+        voor gemeenten”: ..."), which can carry the count a question asks for."""
+        heading = s.node.node.metadata.get("section", "").split(" > ")[-1]
+        heading = re.sub(r"^\s*\d+(\.\d+)*\.?\s+", "", heading)  # "3.3 Doe-agenda thuiszitters": no count
+        return self._quote_text(s) + "\n" + heading
 
     def _quoted_words(self, s: Scored) -> list[str]:
         return WORD.findall(self._quote_text(s).lower())

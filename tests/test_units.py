@@ -418,3 +418,21 @@ def test_a_list_under_a_heading_the_question_names_is_quoted_whole():
     assert answerer._names_section(lexicon.question_terms("Wat doet de school in het voortraject?").stems(),
                                    "Wie doet wat? School > Fase 0 Voortraject")
     assert not answerer._names_section(asked, "Wie doet wat? School > Fase 0 Voortraject")
+
+
+def test_a_count_in_the_shown_heading_answers_how_many_but_a_section_number_does_not():
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import ExtractiveAnswerer, Scored
+
+    def shown(section: str, sentence: str) -> str:
+        node = NodeWithScore(node=TextNode(text=sentence, id_=section, metadata={"section": section}))
+        return answerer._shown_text(Scored(_record(sentence, sentence), node, 0, 0.9, 0.9))
+
+    lexicon = Lexicon()
+    lexicon.df = {"categorie": 3, "thuiszitter": 40, "situatie": 4}
+    answerer = ExtractiveAnswerer(Settings(), lexicon)
+    text = shown("3.1 Info leerplicht > Vier categorieën", "In de volgende situaties kan het voorkomen:")
+    assert answerer._counts_asked_noun("Hoeveel categorieën zijn er?", text)
+    text = shown("Hoofdstuk 3 > 3.3 Doe-agenda thuiszitters", "In 2023 is voor iedere thuiszitter een aanbod.")
+    assert not answerer._counts_asked_noun("Hoeveel thuiszitters waren er in 2023?", text)

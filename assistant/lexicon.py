@@ -68,7 +68,7 @@ VALUE_UNITS = {"leeftijd": ("jar",)}
 
 REGION_WORDS = {
     "utrecht": "Utrecht", "utrechtse": "Utrecht",
-    "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam",
+    "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam", "ppo": "Rotterdam",
     "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
     "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
     "nationale": "Landelijk",

@@ -118,6 +118,8 @@ def test_quantity_questions_and_region_mentions():
     assert QUANTITY_QUESTION.search("wanneer meld ik")
     assert not QUANTITY_QUESTION.search("Wie heeft de regie?")
     assert regions_named("Geldt dat in Dordrecht en in Rotterdam?") == ["Drechtsteden", "Rotterdam"]
+    # "PPO" (Passend Primair Onderwijs Rotterdam) names the region, like "Rotterdamse".
+    assert regions_named("Wie heeft bij PPO de regie over een thuiszitter?") == ["Rotterdam"]
     # Regions of ingested documents are recognised by their own name, in order of mention.
     regions = ["Utrecht", "Rotterdam", "Drechtsteden", "Landelijk", "Groningen", "Zuid-Holland Zuid"]
     assert regions_named("Is het in Groningen anders dan in Utrecht?", regions) == ["Groningen", "Utrecht"]

@@ -94,6 +94,11 @@ DETAILS = [
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b")),
 ]
+# A sentence that opens by referring back to the one before it.
+ANAPHOR = re.compile(
+    r"^((Maar|En|Want|Dus|Ook)\s+)?(Zij|zij|Ze|ze|Hij|hij|Dit|dit|Deze|deze|Daarom|Daarbij|Daarvoor|Daarnaast|"
+    r"Hiervoor|Hierbij|Hierin|Hiermee|Dat|Die)\b"
+)
 COUNT_MARGIN = 0.05  # a sentence that counts the asked noun may overtake a best this close
 NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
 
@@ -242,6 +247,13 @@ def _introduces_list(sentence: str) -> bool:
     return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
 
 
+def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
+    """Start of the sentence before the one at `start`, within its paragraph line."""
+    before = text[line[0] : start].rstrip()
+    ends = [m.end() for m in re.finditer(r"[.!?]\s+", before)]
+    return line[0] + ends[-1] if ends else _content_start(text, line)
+
+
 def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
     """Every item (nested ones too) of the list that line i belongs to, or []
     when it is longer than MAX_BLOCK_CHARS."""
@@ -301,11 +313,17 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
                 blocks.append((_content_start(text, lines[k]), lines[k][1]))
                 total += length
         return blocks
-    # Prose: the sentence and the rest of its paragraph, bounded.
+    # Prose: the sentence and the rest of its paragraph, bounded; a sentence that
+    # refers back ("Zij zijn dan ook niet ...") starts at the one before it.
+    start = record.start
+    for _ in range(2):  # "De meeste ... 4 jaar zijn. Maar zij vallen ... Zij zijn dan ook ..."
+        if not ANAPHOR.match(text[start:]) or start <= _content_start(text, line):
+            break
+        start = _previous_sentence(text, line, start)
     end = record.end
-    if line[1] - record.start <= MAX_BLOCK_CHARS // 2:
+    if line[1] - start <= MAX_BLOCK_CHARS // 2:
         end = line[1]
-    blocks = [(record.start, end)]
+    blocks = [(start, end)]
     if end == line[1] and _introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
         total = end - record.start

@@ -60,6 +60,36 @@ DIGITS = {
     "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
 }
 
+# A number says something with its unit or its label ("5 weken", "stap 5", "5 tot 16 jaar").
+NUMBER_UNITS = {
+    "procent", "uur", "uren", "dag", "dagen", "dagdelen", "week", "weken", "schoolweken", "maand",
+    "maanden", "jaar", "jaren", "keer", "fte", "punten", "minuten", "werkdagen", "schooldagen", "euro",
+}
+NUMBER_LABELS = {"stap", "fase", "groep", "groepen", "artikel", "categorie", "punt", "paragraaf", "hoofdstuk", "in"}
+NUMBER_LINKS = {"en", "of", "tot", "t", "m"}  # "5 en 16 jaar", "5 t/m 12 jaar"
+
+
+def bare_numbers(text: str) -> set[str]:
+    """Numbers in `text` with neither a unit nor a label: the age in "Luuk is 4 en ..."."""
+    words = [DIGITS.get(w, w) for w in WORD.findall(text.lower().replace("%", " procent "))]
+    bare = set()
+    for i, word in enumerate(words):
+        if not word.isdigit():
+            continue
+        after = words[i + 1 : i + 4]
+        # The unit may follow a range ("5 tot 16 jaar") or a list of numbers.
+        j = 0
+        while j < len(after) and (after[j] in NUMBER_LINKS or after[j].isdigit()):
+            j += 1
+        has_unit = j < len(after) and after[j] in NUMBER_UNITS
+        has_label = i > 0 and words[i - 1] in NUMBER_LABELS or (
+            i > 1 and words[i - 1] in NUMBER_LINKS and words[i - 2].isdigit()  # "groep 7 en 8"
+        )
+        if not has_unit and not has_label:
+            bare.add(word)
+    return bare
+
+
 # Words for a percentage are read as the documents' "procent" (and "%" as well).
 PERCENT_WORDS = {"percentage": "procent", "percentages": "procent", "procenten": "procent"}
 # A question term that names a kind of value is met by the value's unit in a
@@ -198,6 +228,9 @@ class Lexicon:
             terms.add(joined[0])
             forms[joined[0]] = joined  # met by any of its forms
         split_off = {verb for verb, _ in verbs}  # "vraag" of "vraag ... aan" is not a topic of its own
+        # A number says something only with its unit or label ("5 weken", "stap 5"): the
+        # bare age in "Luuk is 4 en ..." must not match every "vier weken".
+        split_off |= bare_numbers(question)
         for word in self.words(question):
             if word in split_off:
                 continue

@@ -438,3 +438,23 @@ def test_a_count_in_the_shown_heading_answers_how_many_but_a_section_number_does
     assert answerer._counts_asked_noun("Hoeveel categorieën zijn er?", text)
     text = shown("Hoofdstuk 3 > 3.3 Doe-agenda thuiszitters", "In 2023 is voor iedere thuiszitter een aanbod.")
     assert not answerer._counts_asked_noun("Hoeveel thuiszitters waren er in 2023?", text)
+
+
+def test_a_number_is_a_topic_word_only_with_its_unit_or_label():
+    from assistant.lexicon import bare_numbers
+
+    assert bare_numbers("Luuk is 4 en komt bijna nooit op school.") == {"4"}
+    assert bare_numbers("Hij zit al vijf weken thuis, in stap 5, groep 7 en 8, tussen 5 en 16 jaar.") == set()
+    lexicon = Lexicon()
+    lexicon.df = {"4": 30, "thuiszitter": 40, "wek": 50}
+    assert "4" not in lexicon.question_terms("Luuk is 4. Is hij een thuiszitter?").terms
+    assert "4" in lexicon.question_terms("Is hij na 4 weken een thuiszitter?").terms
+
+
+def test_a_sentence_that_refers_back_is_quoted_from_the_one_it_refers_to():
+    text = ("De meeste kinderen gaan al naar school als ze 4 jaar zijn. Maar zij vallen dan nog niet onder de "
+            "leerplicht. Zij zijn dan ook niet te kwalificeren als een thuiszitter. Soms krijgt een kind vrijstelling.")
+    blocks = quote_blocks(text, _record(text, "Zij zijn dan ook niet te kwalificeren als een thuiszitter."))
+    assert text[blocks[0][0] : blocks[0][1]].startswith("De meeste kinderen gaan al naar school als ze 4 jaar zijn.")
+    blocks = quote_blocks(text, _record(text, "Soms krijgt een kind vrijstelling."))
+    assert text[blocks[0][0] : blocks[0][1]] == "Soms krijgt een kind vrijstelling."

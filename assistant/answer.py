@@ -528,6 +528,8 @@ class ExtractiveAnswerer:
                 break
             if any(s is c for c in chosen):
                 continue
+            if len(named) > 1 and sum(region_of(c) == region_of(s) for c in chosen) >= 2:
+                continue  # a comparison: at most two rules per region, so each gets its room
             own_best = region_best.get(region_of(s))
             floor = best.score - REGION_MARGIN if own_best is None else own_best - SECOND_MARGIN
             if s.score < floor:

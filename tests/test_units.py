@@ -332,6 +332,12 @@ def test_a_comparison_has_room_for_a_close_second_in_each_named_region():
     ]
     chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=["Utrecht", "Drechtsteden"])
     assert [c.score for c in chosen] == [0.98, 0.97, 0.99, 0.96]  # in the question's region order
+    # At most two per region, so a third close rule of one region leaves room for the other's second.
+    third = scored("Utrecht", "Daarna volgt een startkwalificatie.", 0.965)
+    chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(
+        sorted(ranked + [third], key=lambda c: -c.score), named=["Utrecht", "Drechtsteden"]
+    )
+    assert [c.score for c in chosen] == [0.98, 0.97, 0.99, 0.96]
     # Without a comparison the answer keeps to max_quotes.
     chosen = ExtractiveAnswerer(Settings(max_quotes=3), Lexicon())._select(ranked, named=[])
     assert len(chosen) == 3

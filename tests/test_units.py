@@ -464,3 +464,28 @@ def test_a_sentence_that_refers_back_is_quoted_from_the_one_it_refers_to():
     assert text[blocks[0][0] : blocks[0][1]].startswith("De meeste kinderen gaan al naar school als ze 4 jaar zijn.")
     blocks = quote_blocks(text, _record(text, "Soms krijgt een kind vrijstelling."))
     assert text[blocks[0][0] : blocks[0][1]] == "Soms krijgt een kind vrijstelling."
+
+
+def test_a_negated_question_prefers_the_negated_rule():
+    import numpy as np
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import Evidence, ExtractiveAnswerer
+    from assistant.index import SentenceRecord
+    from assistant.normalise import normalise
+
+    text = ("Als er gehoor wordt gegeven aan de oproep, volgt een gesprek.\n\n"
+            "Indien er geen gehoor wordt gegeven (ook niet na herhaalde oproep) volgt een DUO-melding.")
+    vector = np.ones(4, dtype=np.float32) / 2
+    records = [SentenceRecord("c", text.index(t), text.index(t) + len(t), t, vector) for t in text.split("\n\n")]
+    node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Drechtsteden"}), score=1.0)
+    lexicon = Lexicon()
+    lexicon.df = {"ouder": 50, "oproep": 2, "gehor": 2}
+
+    def best(question: str) -> str:
+        evidence = Evidence(question, normalise(question), vector, [node], {"c": records})
+        terms = lexicon.question_terms(question)
+        return ExtractiveAnswerer(Settings(), lexicon)._score(evidence, terms, [])[0].record.text
+
+    assert best("Ouders komen niet opdagen na een oproep. Wat nu?").startswith("Indien er geen gehoor")
+    assert best("Ouders komen na een oproep. Wat nu?").startswith("Als er gehoor")

@@ -40,7 +40,8 @@ DEFINING = [
 ASKS_DEFINITION = re.compile(
     r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
-    r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b",
+    r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
+    r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b",
     re.IGNORECASE,
 )
 

@@ -373,6 +373,7 @@ def test_the_glossary_finds_the_ways_the_documents_define_a_term():
     assert asks_definition("Hoe verschilt de thuiszittersdefinitie van Utrecht van die van de Drechtsteden?")
     assert asks_definition("Daan zit al 5 weken thuis, is hij een thuiszitter?")
     assert asks_definition("Wat is een OPP?")
+    assert asks_definition("Wat wordt in de Utrechtse routekaart bedoeld met passend aanbod?")
     assert not asks_definition("Wie meldt het verzuim bij DUO?")
 
 

@@ -164,6 +164,18 @@ class Lexicon:
         close = difflib.get_close_matches(stem, self._vocab, n=1, cutoff=0.84)
         return close[0] if close else None
 
+    def participle_stem(self, word: str) -> str | None:
+        """The corpus stem of a past participle the corpus lacks ("gemonitord" ->
+        monitor, "gerapporteerd" -> rapporter): Snowball keeps the ge-...-d."""
+        if len(word) < 7 or not word.startswith("ge") or word[-1] not in "dt":
+            return None
+        base = word[2:-1]
+        for form in (base, base + "en", base[:-2] + base[-1] + "en" if base[-2:-1] == base[-3:-2] else None):
+            stem = self._stemmer.stemWord(form) if form else None
+            if stem in self.df:
+                return stem
+        return None
+
     @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
@@ -246,6 +258,8 @@ class Lexicon:
                 split = self.split_compound(word)
                 if len(split) == 2 and known not in split:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
+            elif verb := self.participle_stem(word):
+                terms.add(verb)
             elif split := self.split_compound(word):
                 terms.update(split)
             elif word in names or word.isdigit():

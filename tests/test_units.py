@@ -490,3 +490,14 @@ def test_a_negated_question_prefers_the_negated_rule():
 
     assert best("Ouders komen niet opdagen na een oproep. Wat nu?").startswith("Indien er geen gehoor")
     assert best("Ouders komen na een oproep. Wat nu?").startswith("Als er gehoor")
+
+
+def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():
+    lexicon = Lexicon()
+    lexicon.df = {"monitor": 5, "rapporter": 1, "hal": 1, "resultat": 3}
+    assert lexicon.participle_stem("gemonitord") == "monitor"
+    assert lexicon.participle_stem("gerapporteerd") == "rapporter"
+    assert lexicon.participle_stem("gehaald") == "hal"
+    assert lexicon.participle_stem("gestopt") is None  # no such verb in the documents
+    terms = lexicon.question_terms("Hoe vaak worden de resultaten gemonitord?")
+    assert terms.terms == {"monitor", "resultat"} and not terms.oov

@@ -24,6 +24,7 @@ TE_VERB = re.compile(
     r"\b(aan|af|in|op|uit|mee|door|over|terug|voor|bij|na|om|toe|weg|vast|los|samen|tegen)\s+te\s+(\w+)",
     re.IGNORECASE,
 )
+POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 # A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
 # "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, or a preposition
@@ -142,7 +143,8 @@ class Lexicon:
 
     def words(self, text: str) -> list[str]:
         joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
-        words = WORD.findall(text.lower().replace("%", " procent ")) + joined
+        # "swv's" is the plural of "swv", not "swv" and a word "s".
+        words = WORD.findall(POSSESSIVE_S.sub("", text.lower()).replace("%", " procent ")) + joined
         return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:

@@ -501,3 +501,7 @@ def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():
     assert lexicon.participle_stem("gestopt") is None  # no such verb in the documents
     terms = lexicon.question_terms("Hoe vaak worden de resultaten gemonitord?")
     assert terms.terms == {"monitor", "resultat"} and not terms.oov
+
+
+def test_an_apostrophe_s_plural_is_one_word():
+    assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]

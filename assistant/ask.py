@@ -132,8 +132,8 @@ class Assistant:
         single region the question names) is searched alone; named regions (a
         comparison) each get their own fused retrieval; otherwise one wide fused
         retrieval is grouped per region. Passages are interleaved best-first so
-        each region's best evidence reaches the answerer. A question that asks
-        what a term means also gets the passages that define it (see glossary.py).
+        each region's best evidence reaches the answerer. For a question that
+        asks what a term means, the passages that define it lead (see glossary.py).
         """
         normalised = normalise(question)
         query = normalised.query
@@ -159,9 +159,11 @@ class Assistant:
         if asks_definition(question):
             terms = self.lexicon.question_terms(normalised.text, aliases=normalised.abbreviations)
             defined = self.glossary.lookup(terms, regions=named or None)
-            have = {n.node.node_id for n in nodes}
-            extra = self.retriever.nodes([e.chunk_id for e in defined if e.chunk_id not in have])
-            nodes = nodes + [NodeWithScore(node=node, score=0.0) for node in extra]
+            # The passages that define the asked term lead (retrieved or not): for
+            # this question they are the best evidence there is.
+            ids = list(dict.fromkeys(e.chunk_id for e in defined))
+            leading = [NodeWithScore(node=node, score=1.0) for node in self.retriever.nodes(ids)]
+            nodes = leading + [n for n in nodes if n.node.node_id not in set(ids)]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined)
 

@@ -131,6 +131,7 @@ def test_a_definition_is_found_in_a_definitions_list(assistant):
     answer = assistant.ask("Wanneer is een leerling in de Drechtsteden officieel een thuiszitter?")
     assert not answer.refused
     assert "meer dan 3 dagen per week dat langer dan 4 weken duurt" in answer.answer
+    assert "**Thuiszitter**: Verzuim van meer dan 3 dagen" in answer.retrieved[0][1]  # the definition leads
     comparison = assistant.ask("Hoe verschilt de thuiszittersdefinitie van Utrecht van die van de Drechtsteden?")
     assert "langer dan vier weken ongeoorloofd verzuimt" in comparison.answer
     assert "meer dan 3 dagen per week" in comparison.answer

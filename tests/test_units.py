@@ -289,14 +289,20 @@ def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_qu
     assert inside not in chosen
 
 
-def test_quotes_are_filled_best_first_across_regions_and_seconds():
+def _scored_in_region(region: str, sentence: str, score: float):
+    """A scored sentence that is a whole passage of `region`."""
     from llama_index.core.schema import NodeWithScore, TextNode
 
-    from assistant.answer import ExtractiveAnswerer, Scored
+    from assistant.answer import Scored
 
-    def scored(region: str, sentence: str, score: float) -> Scored:
-        node = NodeWithScore(node=TextNode(text=sentence, id_=f"{region}-{score}", metadata={"region": region}))
-        return Scored(_record(sentence, sentence), node, 0, score, score)
+    node = NodeWithScore(node=TextNode(text=sentence, id_=f"{region}-{score}", metadata={"region": region}))
+    return Scored(_record(sentence, sentence), node, 0, score, score)
+
+
+def test_quotes_are_filled_best_first_across_regions_and_seconds():
+    from assistant.answer import ExtractiveAnswerer
+
+    scored = _scored_in_region
 
     ranked = [
         scored("Drechtsteden", "De school meldt verzuim van zestien uur in vier weken.", 1.00),
@@ -315,13 +321,9 @@ def test_quotes_are_filled_best_first_across_regions_and_seconds():
 
 
 def test_a_comparison_has_room_for_a_close_second_in_each_named_region():
-    from llama_index.core.schema import NodeWithScore, TextNode
+    from assistant.answer import ExtractiveAnswerer
 
-    from assistant.answer import ExtractiveAnswerer, Scored
-
-    def scored(region: str, sentence: str, score: float) -> Scored:
-        node = NodeWithScore(node=TextNode(text=sentence, id_=f"{region}-{score}", metadata={"region": region}))
-        return Scored(_record(sentence, sentence), node, 0, score, score)
+    scored = _scored_in_region
 
     ranked = [
         scored("Drechtsteden", "Leerlingen van 4 jaar zijn nog niet leerplichtig.", 0.99),

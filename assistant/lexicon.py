@@ -150,7 +150,6 @@ class Lexicon:
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
 
-
     def idf_of_df(self, df: int) -> float:
         return math.log((self.n_docs + 1) / (df + 0.5))
 

@@ -48,6 +48,7 @@ REGION = 0.05
 CONDITION = 0.02
 SECTION_SHARE = 0.5  # a question names a passage's section when it has this share of its heading words
 DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
+DEFINES_COVERAGE_SHARE = 0.5  # a quoted definition needs this share of the coverage floor
 SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
@@ -330,7 +331,7 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     blocks = [(start, end)]
     if end == line[1] and _introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
-        total = end - record.start
+        total = end - start
         for k in items:
             length = lines[k][1] - lines[k][0]
             if total + length > MAX_BLOCK_CHARS:
@@ -490,9 +491,10 @@ class ExtractiveAnswerer:
             return f"no document for {', '.join(s.places)}"
         if s.cosine < self.settings.min_sentence_cosine:
             return "best sentence too far from the question"
-        if s.coverage < self.settings.min_coverage and not s.defines:
+        if s.coverage < self.settings.min_coverage * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een
-            # thuiszitter?" though it shares few of the question's other words.
+            # thuiszitter?" though it shares fewer of the question's other words; not a
+            # question that only names the term ("Wanneer is een thuiszitter jarig?").
             return "the passage covers too little of the question"
         if s.oov_share > self.settings.max_unknown_share:
             return "the question is about words the documents never use"

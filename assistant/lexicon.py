@@ -67,7 +67,7 @@ NUMBER_UNITS = {
     "maanden", "jaar", "jaren", "keer", "fte", "punten", "minuten", "werkdagen", "schooldagen", "euro",
 }
 NUMBER_LABELS = {"stap", "fase", "groep", "groepen", "artikel", "categorie", "punt", "paragraaf", "hoofdstuk", "in"}
-NUMBER_LINKS = {"en", "of", "tot", "t", "m"}  # "5 en 16 jaar", "5 t/m 12 jaar"
+NUMBER_LINKS = {"en", "of", "tot", "met", "t", "m"}  # "5 en 16 jaar", "5 t/m 12 jaar", "5 tot en met 12 jaar"
 
 
 def bare_numbers(text: str) -> set[str]:
@@ -77,15 +77,14 @@ def bare_numbers(text: str) -> set[str]:
     for i, word in enumerate(words):
         if not word.isdigit():
             continue
-        after = words[i + 1 : i + 4]
-        # The unit may follow a range ("5 tot 16 jaar") or a list of numbers.
-        j = 0
-        while j < len(after) and (after[j] in NUMBER_LINKS or after[j].isdigit()):
-            j += 1
-        has_unit = j < len(after) and after[j] in NUMBER_UNITS
-        has_label = i > 0 and words[i - 1] in NUMBER_LABELS or (
-            i > 1 and words[i - 1] in NUMBER_LINKS and words[i - 2].isdigit()  # "groep 7 en 8"
-        )
+        # The unit may follow a range ("5 tot en met 12 jaar") or a list of numbers.
+        k = i + 1
+        while k < len(words) and (words[k] in NUMBER_LINKS or words[k].isdigit()):
+            k += 1
+        has_unit = k < len(words) and words[k] in NUMBER_UNITS
+        has_label = (i > 0 and words[i - 1] in NUMBER_LABELS) or (
+            i > 2 and words[i - 1] in NUMBER_LINKS and words[i - 2].isdigit() and words[i - 3] in NUMBER_LABELS
+        )  # "stap 5", "groep 7 en 8"
         if not has_unit and not has_label:
             bare.add(word)
     return bare
@@ -253,6 +252,8 @@ class Lexicon:
             if word in self.region_words:
                 continue
             stem = self._stemmer.stemWord(word)
+            if stem in self._stop and stem not in self.df:
+                continue  # "hadden" stems to "had": still a function word ("overig" -> "over" is not)
             known = self.correct(stem)
             if known:
                 terms.add(known)

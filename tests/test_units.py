@@ -238,6 +238,9 @@ def test_content_words_whose_stem_is_a_stop_word_stay_topic_words():
     # Snowball stems "overig" to "over" (a stop word); it is still what the question is about.
     assert lexicon.question_terms("Wat valt onder 'overig verzuim'?").terms == {"over", "verzuim"}
     assert "het" not in lexicon.question_terms("Hoe heet de regisseur?").terms
+    # "hadden" stems to the stop word "had": a function word, not a word the documents lack.
+    terms = lexicon.question_terms("Wat hadden de ouders over verzuim moeten doen?")
+    assert "had" not in terms.oov and "verzuim" in terms.terms
 
 
 def test_a_kind_of_value_is_met_by_its_unit_and_percentages_by_procent():
@@ -454,6 +457,8 @@ def test_a_number_is_a_topic_word_only_with_its_unit_or_label():
 
     assert bare_numbers("Luuk is 4 en komt bijna nooit op school.") == {"4"}
     assert bare_numbers("Hij zit al vijf weken thuis, in stap 5, groep 7 en 8, tussen 5 en 16 jaar.") == set()
+    assert bare_numbers("Voor leerlingen van 5 t/m 12 jaar, of 5 tot en met 12 jaar.") == set()
+    assert bare_numbers("De kinderen zijn 4 en 6, moeten ze naar school?") == {"4", "6"}
     lexicon = Lexicon()
     lexicon.df = {"4": 30, "thuiszitter": 40, "wek": 50}
     assert "4" not in lexicon.question_terms("Luuk is 4. Is hij een thuiszitter?").terms
@@ -507,3 +512,14 @@ def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():
 
 def test_an_apostrophe_s_plural_is_one_word():
     assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]
+
+
+def test_a_quoted_definition_still_needs_half_the_coverage_floor():
+    from assistant.answer import ExtractiveAnswerer, Signals
+
+    answerer = ExtractiveAnswerer(Settings(min_coverage=0.25), Lexicon())
+    case = Signals(cosine=0.85, coverage=0.20, oov_share=0.0, places=(), defines=True)
+    assert answerer.refusal_reason(case) is None  # "is hij dan een thuiszitter?"
+    only_named = Signals(cosine=0.85, coverage=0.01, oov_share=0.0, places=(), defines=True)
+    assert answerer.refusal_reason(only_named)  # "Wanneer is een thuiszitter jarig?"
+    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.20, oov_share=0.0, places=()))

@@ -283,9 +283,10 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     Hand-written because no library knows what a quote needs to stand on its
     own in these documents: a sentence with the rest of its paragraph (bounded),
     an introduction with the list it introduces, a list item with its
-    introduction. With `whole_list`, a list item that has no introduction (only
-    a heading: "### PPO thuiszitter coördinatoren") is quoted with its whole
-    list, when short enough: the heading is what the question asked about.
+    introduction. With `whole_list`, a list item without a line introducing it
+    (under a heading, "### PPO thuiszitter coördinatoren", or after a sentence
+    that does not end in ":") is quoted with its whole list, when short enough:
+    the question named the section, so the list is what it asked about.
     """
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)

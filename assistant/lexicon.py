@@ -70,9 +70,16 @@ NUMBER_LABELS = {"stap", "fase", "groep", "groepen", "artikel", "categorie", "pu
 NUMBER_LINKS = {"en", "of", "tot", "met", "t", "m"}  # "5 en 16 jaar", "5 t/m 12 jaar", "5 tot en met 12 jaar"
 
 
+def tokens(text: str) -> list[str]:
+    """Lower-case words, with "swv's" as "swv" (not "swv" and "s"), number words as
+    digits and "%" / "percentage" as "procent"."""
+    words = WORD.findall(POSSESSIVE_S.sub("", text.lower()).replace("%", " procent "))
+    return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words]
+
+
 def bare_numbers(text: str) -> set[str]:
     """Numbers in `text` with neither a unit nor a label: the age in "Luuk is 4 en ..."."""
-    words = [DIGITS.get(w, w) for w in WORD.findall(text.lower().replace("%", " procent "))]
+    words = tokens(text)
     bare = set()
     for i, word in enumerate(words):
         if not word.isdigit():
@@ -142,9 +149,7 @@ class Lexicon:
 
     def words(self, text: str) -> list[str]:
         joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
-        # "swv's" is the plural of "swv", not "swv" and a word "s".
-        words = WORD.findall(POSSESSIVE_S.sub("", text.lower()).replace("%", " procent ")) + joined
-        return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words if w not in self._stop]
+        return [w for w in tokens(text) + joined if w not in self._stop]
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))

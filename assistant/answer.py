@@ -34,7 +34,7 @@ import numpy as np
 from llama_index.core.schema import NodeWithScore
 
 from assistant.chunk import BULLET, HEADING
-from assistant.cite import Answer, Quote, compose
+from assistant.cite import Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
@@ -566,7 +566,7 @@ class ExtractiveAnswerer:
     def _shown_text(self, s: Scored) -> str:
         """The quote with the heading the answer shows it under ("onder „10 punten
         voor gemeenten”: ..."), which can carry the count a question asks for."""
-        heading = s.node.node.metadata.get("section", "").split(" > ")[-1]
+        heading = shown_heading(s.node.node.metadata.get("section", ""))
         heading = re.sub(r"^\s*\d+(\.\d+)*\.?\s+", "", heading)  # "3.3 Doe-agenda thuiszitters": no count
         return self._quote_text(s) + "\n" + heading
 

@@ -79,6 +79,11 @@ class Quote:
     parts: list[str]
 
 
+def shown_heading(section: str) -> str:
+    """The heading a quote is shown under: the last part of its section path."""
+    return section.split(" > ")[-1].rstrip(" :") if section else ""
+
+
 def compose(question: str, quotes: list[Quote]) -> Answer:
     """Number the quoted passages [1], [2], ... and group the quotes by region.
 
@@ -103,7 +108,7 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         citation = citations[node.node_id]
         parts = [plain(p) for p in quote.parts if plain(p)]
         citation.quotes.extend(parts)
-        where = citation.section.split(" > ")[-1].rstrip(" :") if citation.section else ""
+        where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from assistant.chunk import sentence_spans
+
 if TYPE_CHECKING:
     from assistant.lexicon import QuestionTerms
 
@@ -85,12 +87,12 @@ class Glossary:
         """From (chunk id, text, region) triples; `stems` turns a term into corpus stems."""
         entries = []
         for chunk_id, text, region in chunks:
-            for line in text.split("\n"):
-                for sentence in re.split(r"(?<=[.!?])\s+", line):
-                    term = defined_term(sentence)
-                    term_stems = frozenset(stems(term)) if term else frozenset()
-                    if term_stems:
-                        entries.append(Entry(term_stems, chunk_id, region))
+            # The same quotable sentences the answerer tests with `defines`.
+            for span in sentence_spans(text):
+                term = defined_term(text[span.start : span.end])
+                term_stems = frozenset(stems(term)) if term else frozenset()
+                if term_stems:
+                    entries.append(Entry(term_stems, chunk_id, region))
         return cls(dict.fromkeys(entries))
 
     def lookup(self, terms: "QuestionTerms", regions: Iterable[str] | None = None) -> list[Entry]:

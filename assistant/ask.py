@@ -18,7 +18,6 @@ from llama_index.core.schema import NodeWithScore
 from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named
 from assistant.cite import Answer
 from assistant.config import REGIONS, Settings, order_regions
-from assistant.glossary import asks_definition
 from assistant.embedding import (
     SentenceTransformerEmbedding,
     describe_model,
@@ -27,6 +26,7 @@ from assistant.embedding import (
     prepare_model_dir,
     query_engine,
 )
+from assistant.glossary import asks_definition
 from assistant.index import RouteIndex, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
@@ -163,7 +163,8 @@ class Assistant:
             # this question they are the best evidence there is.
             ids = list(dict.fromkeys(e.chunk_id for e in defined))
             leading = [NodeWithScore(node=node, score=1.0) for node in self.retriever.nodes(ids)]
-            nodes = leading + [n for n in nodes if n.node.node_id not in set(ids)]
+            lead = set(ids)
+            nodes = leading + [n for n in nodes if n.node.node_id not in lead]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined)
 

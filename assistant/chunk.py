@@ -134,6 +134,7 @@ def chunking_transformations(
             chunk_overlap=chunk_overlap,
             tokenizer=tokenizer,
             paragraph_separator="\n\n",
+            chunking_tokenizer_fn=split_sentences,
             id_func=split_id,
         ),
         pages,
@@ -180,9 +181,6 @@ def sentence_spans(text: str) -> list[Span]:
     Headings are not quotable; bullet markers and bold markers are outside the span
     where they lead the line.
     """
-    global _PUNKT
-    if _PUNKT is None:
-        _PUNKT = _sentence_tokenizer()
     spans: list[Span] = []
     offset = 0
     for line in text.split("\n"):
@@ -194,18 +192,48 @@ def sentence_spans(text: str) -> list[Span]:
         lead = BULLET.match(line)
         body_start = line_start + (lead.end() if lead else len(line) - len(line.lstrip()))
         body = text[body_start : line_start + len(line.rstrip())]
-        line_spans: list[Span] = []
-        for s, e in _PUNKT.span_tokenize(body):
-            # A "sentence" that starts in lower case continues the previous one
-            # (an abbreviation Punkt did not know); one after a bare step label
-            # ("**5.** Leerling en ouders ...") is that step's text.
-            previous = text[line_spans[-1].start : line_spans[-1].end] if line_spans else ""
-            if line_spans and (body[s:s + 1].islower() or STEP_LABEL.match(previous)):
-                line_spans[-1] = Span(line_spans[-1].start, body_start + e)
-            else:
-                line_spans.append(Span(body_start + s, body_start + e))
+        line_spans = [Span(body_start + s, body_start + e) for s, e in _line_sentences(body)]
         spans.extend(sp for sp in line_spans if len(text[sp.start:sp.end].strip()) >= 3)
     return spans
+
+
+def _line_sentences(body: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of one line's text, by Punkt for Dutch.
+
+    A "sentence" that starts in lower case continues the previous one (an
+    abbreviation Punkt did not know); one after a bare step label ("**5.**
+    Leerling en ouders ...") is that step's text.
+    """
+    global _PUNKT
+    if _PUNKT is None:
+        _PUNKT = _sentence_tokenizer()
+    found: list[tuple[int, int]] = []
+    for s, e in _PUNKT.span_tokenize(body):
+        if found and (body[s : s + 1].islower() or STEP_LABEL.match(body[found[-1][0] : found[-1][1]])):
+            found[-1] = (found[-1][0], e)
+        else:
+            found.append((s, e))
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    """`SentenceSplitter`'s sentence step: every line on its own, then its sentences.
+
+    Replaces llama-index's default (English Punkt over the whole paragraph), which
+    reads a list step's label as a sentence end: a chunk then ended in "- **5." and
+    the next began with "** Leerling en ouders ...", so the step lost its number and
+    a quote its start. Lines are Markdown's own units (list items, headings), and a
+    chunk boundary between them keeps every item whole. The pieces join back to
+    `text` exactly.
+    """
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        lead = BULLET.match(line)
+        offset = lead.end() if lead else 0
+        starts = [offset + s for s, _ in _line_sentences(line[offset:])] or [0]
+        starts[0] = 0
+        pieces.extend(line[a:b] for a, b in zip(starts, starts[1:] + [len(line)]))
+    return [p for p in pieces if p]
 
 
 def plain(text: str) -> str:

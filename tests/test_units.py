@@ -98,6 +98,32 @@ def test_a_step_label_is_quoted_with_its_step():
     ]
 
 
+def test_chunks_are_cut_between_lines_never_inside_a_step_label():
+    """The Utrecht routekaart's steps, chunked small by the real chunking steps:
+    llama-index's default sentence step read "**5." as a sentence end, and a chunk
+    then ended in "- **5." (the next began with "** Leerling ...")."""
+    from llama_index.core import Document
+
+    from assistant.chunk import chunking_transformations, split_sentences
+
+    steps = "\n".join(
+        f"- **{i}.** Leerling en ouders bespreken met school en kernpartners stap {i} van het plan. Zij maken afspraken."
+        for i in range(1, 9)
+    )
+    body = "# Routekaart\n\n" + steps + "\n"
+    assert "".join(split_sentences(steps)) == steps
+    nodes = [Document(text=body, id_="doc", metadata={"title": "Routekaart"})]
+    for step in chunking_transformations(str.split, 40, 0):
+        nodes = step(nodes)
+    assert len(nodes) > 2
+    whole = set(steps.split("\n"))
+    parts = {part for line in whole for part in (line.rsplit(" Zij", 1)[0], "Zij maken afspraken.")}
+    for node in nodes:
+        for line in node.get_content().strip().split("\n"):
+            # A whole step, or one cut between its two sentences.
+            assert not line or line.startswith("#") or line in whole | parts, line
+
+
 def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")

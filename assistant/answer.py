@@ -76,6 +76,9 @@ NUMBER_SPAN = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"\w+", re.UNICODE)
+# A numbered step of a list ("- **6.** Leerling en ouders ...", "3. De school ..."):
+# the documents number their steps, questions name them ("stap 6").
+STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)", re.IGNORECASE)
 # "hoeveel tijd / formatie": the answer counts in units, not in the noun itself.
@@ -342,6 +345,12 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     return blocks
 
 
+def _step_name(text: str, start: int) -> str:
+    """" stap 6" when the sentence at `start` is in the list item numbered 6, else ""."""
+    match = STEP_ITEM.match(text, text.rfind("\n", 0, start) + 1)
+    return f" stap {match.group(1)}" if match else ""
+
+
 def _same_head(word: str, asked: str) -> bool:
     """The same stem, or compounds sharing their head ("actiepunt" / "punt")."""
     if word == asked:
@@ -397,9 +406,11 @@ class ExtractiveAnswerer:
                 blocks = self._block_ranges(node.node.node_id, text, record, whole_list)
                 best_cos = float(cosine)
                 block_text = " ".join(text[a:b] for a, b in blocks)
-                # The heading path counts too: "Fase 0 Voortraject" says what its list is about.
+                # The heading path counts too: "Fase 0 Voortraject" says what its list is about;
+                # and a numbered list item is the step of that number.
+                context = section + _step_name(text, record.start)
                 coverage = terms.coverage(
-                    self.lexicon, self._stems_of(("b", node.node.node_id, *blocks), block_text + "\n" + section)
+                    self.lexicon, self._stems_of(("b", node.node.node_id, *blocks), block_text + "\n" + context)
                 )
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):

@@ -124,6 +124,17 @@ def test_chunks_are_cut_between_lines_never_inside_a_step_label():
             assert not line or line.startswith("#") or line in whole | parts, line
 
 
+def test_a_numbered_list_item_is_the_step_of_its_number():
+    from assistant.answer import _step_name
+
+    text = "Het plan:\n- **5.** Zij gaan in gesprek. Dan volgt een plan.\n1. De school belt.\n- Geen nummer.\n"
+    assert _step_name(text, text.index("Zij gaan")) == " stap 5"
+    assert _step_name(text, text.index("Dan volgt")) == " stap 5"
+    assert _step_name(text, text.index("De school")) == " stap 1"
+    assert _step_name(text, text.index("Geen")) == ""
+    assert _step_name(text, text.index("Het plan")) == ""
+
+
 def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")

@@ -48,7 +48,7 @@ QUESTION_STOPWORDS = {
     "qua", "kun", "kunt", "wil", "wilt", "willen", "zou", "zouden", "hoef", "hoeft", "hoeven",
     "voordat", "nadat", "totdat", "zodat", "omdat", "doordat", "terwijl", "erbij", "eraan", "erop",
     "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil",
-    "verschilt", "verschillen", "anders", "valt", "vallen",
+    "verschilt", "verschillen", "anders", "valt", "vallen", "aanmerking",  # "in aanmerking komen": qualifies
     "officieel", "officiële", "betekent", "betekenis",  # what kind of question, not its topic
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }

@@ -214,6 +214,20 @@ def _list_after(text: str, lines: list, i: int) -> list[int]:
     return items
 
 
+def _next_line(text: str, lines: list, i: int) -> int | None:
+    """Index of the first non-blank line after line i, if any."""
+    return next((j for j in range(i + 1, len(lines)) if text[lines[j][0] : lines[j][1]].strip()), None)
+
+
+def _labels_list(text: str, lines: list, j: int) -> bool:
+    """Whether line j is a short label ("Stappen meldcode:") directly over a list."""
+    body = text[lines[j][0] : lines[j][1]].strip()
+    return (
+        body.endswith(":") and len(body) <= 80 and not HEADING.match(body)
+        and not _is_item(text, lines[j]) and bool(_list_after(text, lines, j))
+    )
+
+
 def _indent(text: str, line: tuple[int, int]) -> int:
     body = text[line[0] : line[1]]
     return len(body) - len(body.lstrip(" \t"))
@@ -336,6 +350,13 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     if end == line[1] and _introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
         total = end - start
+        label = _next_line(text, lines, i)
+        if not items and label is not None and _labels_list(text, lines, label):
+            # "Meldcode ... binnen de ondersteuningsroute:" / "Stappen meldcode:" / "1. Signaleren":
+            # the introduction reaches its list through a label line.
+            blocks.append((lines[label][0], lines[label][1]))
+            total += lines[label][1] - lines[label][0]
+            items = _list_after(text, lines, label)
         for k in items:
             length = lines[k][1] - lines[k][0]
             if total + length > MAX_BLOCK_CHARS:

@@ -218,6 +218,20 @@ def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
     ]
 
 
+def test_an_introduction_reaches_its_list_through_a_label_line():
+    text = (
+        "Meldcode huiselijk geweld en kindermishandeling binnen de ondersteuningsroute:\n\n"
+        "Stappen meldcode:\n\n1. Signaleren\n2. Collegiale consultatie\n\nDaarna volgt meer.\n"
+    )
+    intro = "Meldcode huiselijk geweld en kindermishandeling binnen de ondersteuningsroute:"
+    assert [text[a:b] for a, b in quote_blocks(text, _record(text, intro))] == [
+        intro, "Stappen meldcode:", "Signaleren", "Collegiale consultatie",
+    ]
+    # A label with prose (no list) after it is not pulled in.
+    prose = intro + "\n\nStappen meldcode:\n\nDaarna volgt meer.\n"
+    assert [prose[a:b] for a, b in quote_blocks(prose, _record(prose, intro))] == [intro]
+
+
 def test_a_repeated_rule_is_recognised_and_a_different_one_is_not():
     first = "meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split()
     assert _repeats("school meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split(), first)

@@ -179,6 +179,18 @@ def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> l
     return found
 
 
+def without_regions(text: str, regions: list[str] | tuple[str, ...] = ()) -> str:
+    """`text` without the words that name a region ("Utrechtse", "Dordrecht", "PPO").
+
+    Where retrieval is filtered to a region, its name in the query only pulls
+    towards passages that mention the name, and in a comparison towards the
+    other region ("... in Rotterdam en in het Utrechtse vo?").
+    """
+    words = set(REGION_WORDS) | {r.lower() for r in regions}
+    pattern = r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)"
+    return " ".join(re.sub(pattern, " ", text, flags=re.IGNORECASE).split())
+
+
 # -- quote blocks ------------------------------------------------------------
 
 def _lines(text: str) -> list[tuple[int, int]]:

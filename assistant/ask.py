@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named
+from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named, without_regions
 from assistant.cite import Answer
 from assistant.config import REGIONS, Settings, order_regions
 from assistant.embedding import (
@@ -130,17 +130,23 @@ class Assistant:
 
         Rules differ per region, so retrieval fans out: an explicit region (or a
         single region the question names) is searched alone; named regions (a
-        comparison) each get their own fused retrieval; otherwise one wide fused
+        comparison) each get their own fused retrieval, searched without the
+        regions' names; otherwise one wide fused
         retrieval is grouped per region. Passages are interleaved best-first so
         each region's best evidence reaches the answerer. For a question that
         asks what a term means, the passages that define it lead (see glossary.py).
         """
         normalised = normalise(question)
         query = normalised.query
-        vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
         k = top_k or self.settings.top_k
         in_question = regions_named(question, self.regions)
         named = [region] if region is not None else in_question
+        if len(named) > 1:
+            # A comparison is retrieved per region: each region's name would pull its
+            # retrieval towards the other's passages. (Stripping a single named region
+            # as well lost answers on the tuning split.)
+            query = without_regions(query, self.regions)
+        vector = np.asarray(self.embed_model.encode_queries([query])[0], dtype=np.float32)
         if len(named) == 1:
             nodes = self.retriever.retrieve(query, vector.tolist(), region=named[0])[:k]
         elif named:

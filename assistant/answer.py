@@ -154,8 +154,16 @@ class Signals:
     defines: bool = False  # the quote defines the term the question asks the meaning of
 
 
+# A question that asks for the rule of every region.
+EVERY_REGION = re.compile(
+    r"\b(per\s+regio|in\s+(elke|iedere)\s+regio|(in\s+)?alle\s+regio['’]?s|in\s+de\s+verschillende\s+regio['’]?s)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Regions the question itself names, in order of mention.
+    """Regions the question itself names, in order of mention; all `regions` when
+    it asks for every region ("per regio", "in alle regio's").
 
     The built-in regions are recognised by their usual words ("Dordrecht",
     "Rotterdamse"); other `regions` (of ingested documents) by their own name.
@@ -176,6 +184,9 @@ def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> l
     for _, region in sorted(mentions):
         if region not in found:
             found.append(region)
+    if EVERY_REGION.search(question):
+        # "Graag per regio": a comparison of every region, the named ones first.
+        found += [r for r in regions if r not in found]
     return found
 
 

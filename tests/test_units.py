@@ -173,6 +173,12 @@ def test_quantity_questions_and_region_mentions():
     assert regions_named("Is het in Groningen anders dan in Utrecht?", regions) == ["Groningen", "Utrecht"]
     assert regions_named("En in zuid-holland zuid?", regions) == ["Zuid-Holland Zuid"]
     assert regions_named("En in Groningen?") == []
+    # Asking for every region compares them all, the named ones first.
+    assert regions_named("Geldt dat ook voor een kind van vier? Graag per regio.", regions) == regions
+    assert regions_named("Hoe is dat in alle regio's, vooral Groningen?", regions) == [
+        "Groningen", "Utrecht", "Rotterdam", "Drechtsteden", "Landelijk", "Zuid-Holland Zuid"
+    ]
+    assert regions_named("Wat doet het samenwerkingsverband in de regio?", regions) == []
 
 
 def test_a_place_is_other_unless_it_is_a_region_of_the_index():

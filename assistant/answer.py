@@ -38,7 +38,7 @@ from assistant.cite import Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
-from assistant.lexicon import REGION_WORDS, Lexicon, QuestionTerms
+from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.normalise import Normalised
 
 LEXICAL = 0.12
@@ -405,10 +405,14 @@ def _same_head(word: str, asked: str) -> bool:
 
 def _repeats(words: list[str], other: list[str], share: float = 0.8) -> bool:
     """Whether most of a quote's words already stand in another quote (a rule
-    repeated in a second passage, e.g. a role list and a process step)."""
+    repeated in a second passage, e.g. a role list and a process step). A
+    sentence with a number the other lacks is another rule, however alike
+    ("ca. 6 weken" for the KDC brugplaats, "maximaal 8 weken" for the SBO one)."""
     if not words:
         return True
     known = set(other)
+    if any((w[0].isdigit() or w in DIGITS) and w not in known for w in words):
+        return False
     return sum(w in known for w in words) >= share * len(words)
 
 

@@ -253,6 +253,11 @@ def test_a_repeated_rule_is_recognised_and_a_different_one_is_not():
     first = "meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split()
     assert _repeats("school meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split(), first)
     assert not _repeats("meldt volledig ongeoorloofd verzuim van de leerling bij ppo rotterdam".split(), first)
+    # The same sentence with another number is another rule.
+    kdc = "de brugplaatsing is voor beperkte tijd ca 6 weken tot het moment dat de leerling geplaatst wordt".split()
+    sbo = "de brugplaatsing is voor een beperkte tijd maximaal 8 weken tot het moment dat de leerling geplaatst wordt".split()
+    assert not _repeats(sbo, kdc)
+    assert _repeats([w for w in kdc if w != "ca"], kdc)
 
 
 def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():

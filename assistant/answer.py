@@ -454,12 +454,8 @@ class ExtractiveAnswerer:
                 blocks = self._block_ranges(node.node.node_id, text, record, whole_list)
                 best_cos = float(cosine)
                 block_text = " ".join(text[a:b] for a, b in blocks)
-                # The heading path counts too: "Fase 0 Voortraject" says what its list is about;
-                # and a numbered list item is the step of that number.
-                context = section + _step_name(text, record.start)
-                coverage = terms.coverage(
-                    self.lexicon, self._stems_of(("b", node.node.node_id, *blocks), block_text + "\n" + context)
-                )
+                stems = self._block_stems(node.node.node_id, text, record, whole_list, block_text, section)
+                coverage = terms.coverage(self.lexicon, stems)
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):
                     score += NUMBER
@@ -488,9 +484,16 @@ class ExtractiveAnswerer:
         heading = self._section_stems[section]
         return bool(heading) and len(heading & asked) >= SECTION_SHARE * len(heading)
 
-    def _stems_of(self, key: tuple, text: str) -> set[str]:
+    def _block_stems(
+        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool, block_text: str, section: str
+    ) -> set[str]:
+        """The stems that count for a sentence's coverage: what would be quoted for it, its
+        heading path ("Fase 0 Voortraject" says what its list is about) and, in a numbered
+        list, its step ("stap 6"). Keyed like `_block_ranges`: the chunk id, the sentence and
+        `whole_list` decide all three."""
+        key = (chunk_id, record.start, whole_list)
         if key not in self._stems:
-            self._stems[key] = self.lexicon.stems(text)
+            self._stems[key] = self.lexicon.stems(block_text + "\n" + section + _step_name(text, record.start))
         return self._stems[key]
 
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:

@@ -237,18 +237,17 @@ def _list_after(text: str, lines: list, i: int) -> list[int]:
     return items
 
 
-def _next_line(text: str, lines: list, i: int) -> int | None:
-    """Index of the first non-blank line after line i, if any."""
-    return next((j for j in range(i + 1, len(lines)) if text[lines[j][0] : lines[j][1]].strip()), None)
-
-
-def _labels_list(text: str, lines: list, j: int) -> bool:
-    """Whether line j is a short label ("Stappen meldcode:") directly over a list."""
+def _labelled_list(text: str, lines: list, i: int) -> tuple[int, list[int]] | None:
+    """The short label line ("Stappen meldcode:") after line i and the items of the
+    list directly under it, when the next non-blank line is such a label."""
+    j = next((k for k in range(i + 1, len(lines)) if text[lines[k][0] : lines[k][1]].strip()), None)
+    if j is None:
+        return None
     body = text[lines[j][0] : lines[j][1]].strip()
-    return (
-        body.endswith(":") and len(body) <= 80 and not HEADING.match(body)
-        and not _is_item(text, lines[j]) and bool(_list_after(text, lines, j))
-    )
+    if not body.endswith(":") or len(body) > 80 or HEADING.match(body) or _is_item(text, lines[j]):
+        return None
+    items = _list_after(text, lines, j)
+    return (j, items) if items else None
 
 
 def _indent(text: str, line: tuple[int, int]) -> int:
@@ -373,13 +372,12 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     if end == line[1] and _introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
         total = end - start
-        label = _next_line(text, lines, i)
-        if not items and label is not None and _labels_list(text, lines, label):
+        if not items and (labelled := _labelled_list(text, lines, i)):
             # "Meldcode ... binnen de ondersteuningsroute:" / "Stappen meldcode:" / "1. Signaleren":
             # the introduction reaches its list through a label line.
+            label, items = labelled
             blocks.append((lines[label][0], lines[label][1]))
             total += lines[label][1] - lines[label][0]
-            items = _list_after(text, lines, label)
         for k in items:
             length = lines[k][1] - lines[k][0]
             if total + length > MAX_BLOCK_CHARS:

@@ -161,27 +161,31 @@ EVERY_REGION = re.compile(
 )
 
 
-def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Regions the question itself names, in order of mention; all `regions` when
-    it asks for every region ("per regio", "in alle regio's").
+def _region_mentions(text: str, regions: list[str] | tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, region) of every word in `text` that names a region, by start
+    (and region name where two start together: "Dordrecht Oost" and "Dordrecht").
 
     The built-in regions are recognised by their usual words ("Dordrecht",
-    "Rotterdamse"); other `regions` (of ingested documents) by their own name.
+    "Rotterdamse", "PPO"); other `regions` (of ingested documents) by their own name.
     """
-    lowered = question.lower()
-    mentions: list[tuple[int, str]] = []
-    for match in WORD.finditer(lowered):
-        region = REGION_WORDS.get(match.group())
-        if region:
-            mentions.append((match.start(), region))
+    mentions = [
+        (m.start(), m.end(), REGION_WORDS[m.group().lower()])
+        for m in WORD.finditer(text)
+        if m.group().lower() in REGION_WORDS
+    ]
     for region in regions:
         if region in REGION_WORDS.values():
             continue
-        hit = re.search(rf"(?<!\w){re.escape(region.lower())}(?!\w)", lowered)
-        if hit:
-            mentions.append((hit.start(), region))
+        for hit in re.finditer(rf"(?<!\w){re.escape(region)}(?!\w)", text, re.IGNORECASE):
+            mentions.append((hit.start(), hit.end(), region))
+    return sorted(mentions, key=lambda m: (m[0], m[2]))
+
+
+def regions_named(question: str, regions: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Regions the question itself names, in order of mention; all `regions` when
+    it asks for every region ("per regio", "in alle regio's")."""
     found: list[str] = []
-    for _, region in sorted(mentions):
+    for _, _, region in _region_mentions(question, regions):
         if region not in found:
             found.append(region)
     if EVERY_REGION.search(question):
@@ -197,9 +201,12 @@ def without_regions(text: str, regions: list[str] | tuple[str, ...] = ()) -> str
     towards passages that mention the name, and in a comparison towards the
     other region ("... in Rotterdam en in het Utrechtse vo?").
     """
-    words = set(REGION_WORDS) | {r.lower() for r in regions}
-    pattern = r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)"
-    return " ".join(re.sub(pattern, " ", text, flags=re.IGNORECASE).split())
+    kept, position = [], 0
+    for start, end, _ in _region_mentions(text, regions):
+        kept.append(text[position:start])  # empty where mentions overlap
+        position = max(position, end)
+    kept.append(text[position:])
+    return " ".join(" ".join(kept).split())
 
 
 # -- quote blocks ------------------------------------------------------------

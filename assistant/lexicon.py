@@ -70,17 +70,24 @@ NUMBER_LABELS = {"stap", "fase", "groep", "groepen", "artikel", "categorie", "pu
 NUMBER_LINKS = {"en", "of", "tot", "met", "t", "m"}  # "5 en 16 jaar", "5 t/m 12 jaar", "5 tot en met 12 jaar"
 
 
+# An age written as one word is the number and its unit: "vierjarige leerlingen" and
+# "een 4-jarige" meet "leerlingen van 4 jaar".
+AGE_ADJECTIVE = re.compile(rf"\b(\d{{1,2}}|{'|'.join(DIGITS)})-?jarig(?:e|en)?\b", re.IGNORECASE)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words, with "swv's" as "swv" (not "swv" and "s"), number words as
-    digits and "%" / "percentage" as "procent"."""
-    words = WORD.findall(POSSESSIVE_S.sub("", text.lower()).replace("%", " procent "))
+    digits, "%" / "percentage" as "procent" and "vierjarige" as "4 jaar"."""
+    text = AGE_ADJECTIVE.sub(r"\1 jaar", POSSESSIVE_S.sub("", text.lower()))
+    words = WORD.findall(text.replace("%", " procent "))
     return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words]
 
 
 def bare_numbers(text: str) -> set[str]:
-    """Numbers in `text` with neither a unit nor a label: the age in "Luuk is 4 en ..."."""
+    """Numbers in `text` with neither a unit nor a label anywhere in it: the age in
+    "Luuk is 4 en ..."."""
     words = tokens(text)
-    bare = set()
+    bare, counted = set(), set()
     for i, word in enumerate(words):
         if not word.isdigit():
             continue
@@ -92,9 +99,8 @@ def bare_numbers(text: str) -> set[str]:
         has_label = (i > 0 and words[i - 1] in NUMBER_LABELS) or (
             i > 2 and words[i - 1] in NUMBER_LINKS and words[i - 2].isdigit() and words[i - 3] in NUMBER_LABELS
         )  # "stap 5", "groep 7 en 8"
-        if not has_unit and not has_label:
-            bare.add(word)
-    return bare
+        (counted if has_unit or has_label else bare).add(word)
+    return bare - counted  # "kind van vier (4 jaar)": the spelled-out age counts
 
 
 # Words for a percentage are read as the documents' "procent" (and "%" as well).

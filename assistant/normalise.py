@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.lexicon import DIGITS
+
 # Abbreviation -> how the documents spell it out (taken from the corpus where it does).
 ABBREVIATIONS: dict[str, str] = {
     "OPP": "ontwikkelingsperspectiefplan",
@@ -58,6 +60,17 @@ PHRASES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bthuis\s*zit\w*|\bzit\w* (al )?\w* ?thuis\b", re.I), "thuiszitter"),
 ]
 
+# "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",
+# "vierjarige leerlingen"), so the age is searched that way as well. Not a range
+# ("kinderen van 4 tot 12") and not an age that already has its unit.
+AGE_OF = re.compile(
+    r"\b(?:kind(?:je|eren)?|leerling(?:en|etje)?|kleuters?|peuters?|jongeren?|zoon(?:tje)?|dochter(?:tje)?|"
+    r"jongen(?:tje)?|meisje|broer(?:tje)?|zus(?:je)?)\s+van\s+(\d{1,2}|" + "|".join(DIGITS) + r")\b"
+    r"(?!\s*(?:jaar|jaren|maanden|weken|dagen|tot|t/m|-|–|en\s+\d|of\s+\d))",
+    re.IGNORECASE,
+)
+NUMBER_NAMES = {digit: word for word, digit in DIGITS.items()}
+
 _PATTERN = re.compile(
     r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w-])"
 )
@@ -88,6 +101,9 @@ def normalise(question: str) -> Normalised:
         if full.lower() not in text.lower():
             abbreviations.setdefault(match.group(1), full)
     phrases = [term for pattern, term in PHRASES if pattern.search(text) and term.lower() not in text.lower()]
+    for match in AGE_OF.finditer(text):
+        digit = DIGITS.get(match.group(1).lower(), match.group(1))
+        phrases += [f"{digit} jaar"] + ([f"{NUMBER_NAMES[digit]}jarige"] if digit in NUMBER_NAMES else [])
     return Normalised(text, abbreviations, phrases)
 
 

@@ -536,6 +536,24 @@ def test_a_number_is_a_topic_word_only_with_its_unit_or_label():
     lexicon.df = {"4": 30, "thuiszitter": 40, "wek": 50}
     assert "4" not in lexicon.question_terms("Luuk is 4. Is hij een thuiszitter?").terms
     assert "4" in lexicon.question_terms("Is hij na 4 weken een thuiszitter?").terms
+    # An age spelled out in the same question counts: "kind van vier (4 jaar)".
+    assert bare_numbers("Luuk is 4, een kind van vier (4 jaar)") == set()
+
+
+def test_an_age_is_read_as_its_number_and_unit():
+    from assistant.lexicon import tokens
+    from assistant.normalise import normalise
+
+    assert tokens("vierjarige leerlingen, een 4-jarige, zesjarigen") == [
+        "4", "jaar", "leerlingen", "een", "4", "jaar", "6", "jaar"
+    ]
+    assert tokens("Hij is jarig") == ["hij", "is", "jarig"]
+    assert normalise("Geldt dit ook voor een kind van vier?").phrases == ["4 jaar", "vierjarige"]
+    assert normalise("Mijn leerling van 11 zit thuis").phrases == ["thuiszitter", "11 jaar", "elfjarige"]
+    # An age that has its unit already, a range, or a number that is not an age: nothing added.
+    for question in ("Een leerling van 4 jaar", "kinderen van 4 tot 12", "een kind van 5 t/m 12 jaar",
+                     "in stap 4 van vier", "Luuk is 4"):
+        assert not any("jaar" in p for p in normalise(question).phrases), question
 
 
 def test_a_sentence_that_refers_back_is_quoted_from_the_one_it_refers_to():

@@ -523,6 +523,9 @@ def test_a_count_in_the_shown_heading_answers_how_many_but_a_section_number_does
     assert answerer._counts_asked_noun("Hoeveel categorieën zijn er?", text)
     text = shown("Hoofdstuk 3 > 3.3 Doe-agenda thuiszitters", "In 2023 is voor iedere thuiszitter een aanbod.")
     assert not answerer._counts_asked_noun("Hoeveel thuiszitters waren er in 2023?", text)
+    # A heading that opens with a count is not a numbered one.
+    text = shown("10 punten voor gemeenten en samenwerkingsverbanden", "Geef aandacht aan deze acties.")
+    assert answerer._counts_asked_noun("Hoeveel actiepunten noemt de routekaart?", text)
 
 
 def test_a_number_is_a_topic_word_only_with_its_unit_or_label():

@@ -560,7 +560,10 @@ class ExtractiveAnswerer:
     def refusal_reason(self, s: Signals) -> str | None:
         if s.places:
             return f"no document for {', '.join(s.places)}"
-        if s.cosine < self.settings.min_sentence_cosine:
+        if s.cosine < self.settings.min_sentence_cosine and not (s.coverage >= 1.0 and s.oov_share == 0.0):
+            # A short sentence embeds far from a longer question ("School van inschrijving
+            # is en blijft degene die de regie heeft."): a quote that, with its heading,
+            # holds every word the question is about is on topic however far it embeds.
             return "best sentence too far from the question"
         if s.coverage < self.settings.min_coverage * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een

@@ -617,3 +617,13 @@ def test_a_quoted_definition_still_needs_half_the_coverage_floor():
     only_named = Signals(cosine=0.85, coverage=0.01, oov_share=0.0, places=(), defines=True)
     assert answerer.refusal_reason(only_named)  # "Wanneer is een thuiszitter jarig?"
     assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.20, oov_share=0.0, places=()))
+
+
+def test_a_quote_with_every_asked_word_is_not_refused_for_embedding_far():
+    from assistant.answer import ExtractiveAnswerer, Signals
+
+    answerer = ExtractiveAnswerer(Settings(min_sentence_cosine=0.80), Lexicon())
+    # "Wie heeft de regie?" -> "School van inschrijving is en blijft degene die de regie heeft."
+    assert answerer.refusal_reason(Signals(cosine=0.78, coverage=1.0, oov_share=0.0, places=())) is None
+    assert answerer.refusal_reason(Signals(cosine=0.78, coverage=0.9, oov_share=0.0, places=()))
+    assert answerer.refusal_reason(Signals(cosine=0.78, coverage=1.0, oov_share=0.2, places=()))

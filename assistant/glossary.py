@@ -34,8 +34,8 @@ DEFINING = [
     re.compile(rf"\b[Ww]e\s+spreken\s+van\s+(?:een\s+|de\s+|het\s+)?(?P<term>{TERM})\s+(?:als|wanneer|indien)\b"),
     # "Onder maatwerk verstaan we ..." / "Onder X wordt verstaan ..."
     re.compile(rf"^Onder\s+(?P<term>{TERM})\s+(?:verstaan|wordt\s+verstaan|worden\s+verstaan)\b"),
-    # "Basisondersteuning houdt in dat ..."
-    re.compile(rf"^(?P<term>{TERM})\s+(?:houdt\s+in|betekent)\b"),
+    # "Basisondersteuning houdt in dat ...", "Doorzettingsmacht impliceert het mandaat tot ..."
+    re.compile(rf"^(?P<term>{TERM})\s+(?:houdt\s+in|betekent|impliceert)\b"),
 ]
 
 # A question that asks what a term means, or whether a case meets it.
@@ -43,7 +43,7 @@ ASKS_DEFINITION = re.compile(
     r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
-    r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b",
+    r"\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b",  # "Wat bedoelt het routeboek van de Drechtsteden met ..."
     re.IGNORECASE,
 )
 

@@ -25,6 +25,7 @@ TE_VERB = re.compile(
     re.IGNORECASE,
 )
 POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
+CLITIC_N = re.compile(r"(?<=\w)['’]n\b")  # "zo'n": the article, not a word "n"
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 # A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
 # "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, or a preposition
@@ -50,13 +51,16 @@ QUESTION_STOPWORDS = {
     "ervan", "net", "bijna", "nooit", "altijd", "soms", "definitie", "hetzelfde", "verschil",
     "verschilt", "verschillen", "anders", "valt", "vallen", "aanmerking",  # "in aanmerking komen": qualifies
     "officieel", "officiële", "betekent", "betekenis",  # what kind of question, not its topic
+    "verstaat", "verstaan", "versta", "bedoelt", "bedoeld", "bedoelen", "bedoel",  # "wat verstaat X onder"
+    "noemt", "noemen", "noem", "genoemd", "zegt", "zeggen", "beschrijft", "vermeldt",  # what a document says
+    "tegelijk", "tegelijkertijd",
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
-# passage ("een" is left alone: it is mostly the article).
+# passage ("een" is left alone: it is mostly the article; "één" is the number).
 DIGITS = {
-    "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
+    "één": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
     "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
     "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
 }
@@ -78,7 +82,7 @@ AGE_ADJECTIVE = re.compile(rf"\b(\d{{1,2}}|{'|'.join(DIGITS)})-?jarig(?:e|en)?\b
 def tokens(text: str) -> list[str]:
     """Lower-case words, with "swv's" as "swv" (not "swv" and "s"), number words as
     digits, "%" / "percentage" as "procent" and "vierjarige" as "4 jaar"."""
-    text = AGE_ADJECTIVE.sub(r"\1 jaar", POSSESSIVE_S.sub("", text.lower()))
+    text = AGE_ADJECTIVE.sub(r"\1 jaar", CLITIC_N.sub("", POSSESSIVE_S.sub("", text.lower())))
     words = WORD.findall(text.replace("%", " procent "))
     return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words]
 

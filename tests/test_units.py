@@ -447,11 +447,14 @@ def test_the_glossary_finds_the_ways_the_documents_define_a_term():
     assert defined_term("We spreken van een thuiszitter als het gaat om een leerplichtige (5 – 16 jaar)") == "thuiszitter"
     assert defined_term("Onder maatwerk verstaan we een geïntegreerd onderwijs-jeugdhulp arrangement.") == "maatwerk"
     assert defined_term("De school meldt het verzuim bij DUO.") is None
+    assert defined_term("Doorzettingsmacht impliceert het mandaat tot ingrijpen.") == "Doorzettingsmacht"
     assert asks_definition("Wanneer is een leerling in de Drechtsteden officieel een thuiszitter?")
     assert asks_definition("Hoe verschilt de thuiszittersdefinitie van Utrecht van die van de Drechtsteden?")
     assert asks_definition("Daan zit al 5 weken thuis, is hij een thuiszitter?")
     assert asks_definition("Wat is een OPP?")
     assert asks_definition("Wat wordt in de Utrechtse routekaart bedoeld met passend aanbod?")
+    assert asks_definition("Wat bedoelt het routeboek van de Drechtsteden met absoluut verzuim?")
+    assert not asks_definition("Voor wie is een vrijstelling bedoeld? Met wie overleg ik?")
     assert not asks_definition("Wie meldt het verzuim bij DUO?")
 
 
@@ -606,6 +609,16 @@ def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():
 
 def test_an_apostrophe_s_plural_is_one_word():
     assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]
+
+
+def test_words_that_say_what_a_document_says_are_not_topic_words():
+    # "zo'n" is "zo een" (no word "n"), "één" is the number, and "verstaat", "bedoelt",
+    # "noemt" ask what a document says, which says nothing about the topic.
+    lexicon = Lexicon()
+    assert lexicon.words("Hoe lang duurt zo'n plek op één school?") == ["duurt", "plek", "1", "school"]
+    assert lexicon.words("Wat verstaat PPO onder een thuiszitter, en wat noemt het routeboek zo?") == [
+        "ppo", "thuiszitter", "routeboek"
+    ]
 
 
 def test_a_quoted_definition_still_needs_half_the_coverage_floor():

@@ -90,9 +90,19 @@ MEASURE_UNITS = {
     "geld": "euro",
 }
 # Questions that ask for a detail only a quote that shows it can answer: a
-# contact detail or a person's name (the documents name roles, not people).
+# contact detail, an amount of money, opening hours or a person's name (the
+# documents name roles, not people).
 DETAILS = [
-    (re.compile(r"\be-?mail(adres)?\b", re.IGNORECASE), re.compile(r"\S@\S")),
+    (re.compile(r"\b(e-?)?mail(adres|adressen)?\b", re.IGNORECASE), re.compile(r"\S@\S")),
+    # An amount of money ("Wat kost een brugplaats?"; not "Wie betaalt ...?", which a role answers).
+    (re.compile(r"\b(wat|hoeveel)\s+(kost|kosten|verdient|verdienen)\b|\bhoe\s*duur\b|\bhoeveel\s+(geld|euro)\b|"
+                r"\bhoe\s+hoog\s+(is|zijn|wordt|worden)\s+(de|het|die)\s+\w*(boete|vergoeding|bijdrage|kosten|prijs|"
+                r"tarief|salaris|loon)\b|\b(uurtarief|uurloon|salaris|tarief|prijs)\b|\bper\s+uur\s+betaald\b",
+                re.IGNORECASE),
+     re.compile(r"€\s?\d|\d\s*(euro|EUR)\b|\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b",
+                re.IGNORECASE)),
+    (re.compile(r"\b(openingstijden|openingstijd|openingsuren|geopend)\b", re.IGNORECASE),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*uur\b")),
     (re.compile(r"\b(telefoonnummer|telefoon|bellen|belnummer)\b", re.IGNORECASE),
      re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
     (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b")),

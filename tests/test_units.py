@@ -340,6 +340,16 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert shows("Wat is het telefoonnummer van leerplicht?", "Bel leerplicht op 010-1234567.")
     assert not shows("Hoe heet de leerplichtambtenaar van Dordrecht?", "Elke gemeente heeft een eigen leerplichtambtenaar.")
     assert shows("Wie heeft de regie?", "De school heeft de regie.")  # not a question for a detail
+    assert not shows("wat is het mailadres van de taskforce?", "De Taskforce neemt de casus over.")
+    # An amount of money, or opening hours, only from a quote that gives one.
+    for question in ("Wat kost een brugplaats op het sbo?", "Wat krijgt de regisseur per uur betaald?",
+                     "Hoe hoog is de boete voor luxe verzuim?", "Hoeveel geld krijgt de school?"):
+        assert not shows(question, "De brugplaats wordt bekostigd door het samenwerkingsverband."), question
+        assert shows(question, "De bijdrage is € 250 per maand."), question
+    assert shows("Wat is het CCE en wat kost het?", "Het CCE adviseert kosteloos.")  # that it is free answers it
+    assert shows("Wie betaalt de brugplaats?", "De brugplaats wordt bekostigd door het samenwerkingsverband.")
+    assert not shows("Wat zijn de openingstijden van het KDC?", "Het KDC biedt dagbesteding.")
+    assert shows("Wat zijn de openingstijden van het KDC?", "Het KDC is open van 8.30 tot 16.00.")
 
 
 def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():

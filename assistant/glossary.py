@@ -43,7 +43,10 @@ ASKS_DEFINITION = re.compile(
     r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
-    r"\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b",  # "Wat bedoelt het routeboek van de Drechtsteden met ..."
+    r"\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b|"  # "Wat bedoelt het routeboek van de Drechtsteden met ..."
+    # "... een 'actietafel'. Wat is dat eigenlijk?", "wat is het BREN waar ... kan inbrengen?"
+    r"\bwat\s+(is|zijn|betekent|betekenen)\s+(dat|dit|die|dan)\s*(eigenlijk|precies|dan|nou)?\s*\?|"
+    r"\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s+(waar\w*|die|dat)\s",
     re.IGNORECASE,
 )
 

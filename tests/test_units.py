@@ -465,6 +465,9 @@ def test_the_glossary_finds_the_ways_the_documents_define_a_term():
     assert asks_definition("Wat wordt in de Utrechtse routekaart bedoeld met passend aanbod?")
     assert asks_definition("Wat bedoelt het routeboek van de Drechtsteden met absoluut verzuim?")
     assert not asks_definition("Voor wie is een vrijstelling bedoeld? Met wie overleg ik?")
+    assert asks_definition("Een collega heeft het over een 'actietafel'. Wat is dat eigenlijk?")
+    assert asks_definition("wat is het BREN waar de jeugdprofessional een casus kan inbrengen?")
+    assert not asks_definition("Wat is de termijn voor een thuiszitter in Rotterdam?")
     assert not asks_definition("Wie meldt het verzuim bij DUO?")
 
 

@@ -1,4 +1,5 @@
-"""Fast checks on the hand-written eval set evals/questions.yaml (no model involved).
+"""Fast checks on the hand-written eval set evals/questions.yaml and the paraphrase development
+set evals/paraphrases.yaml (no model involved).
 
 The important check is that every answerable item is actually answerable from its source
 documents: all evidence and fact regexes must match the cleaned corpus text (corpus/<stem>.md,
@@ -40,14 +41,20 @@ SOURCE_REGION = {
 FACT_WINDOW = 800
 
 
-def _load():
-    with QUESTIONS.open(encoding="utf-8") as fh:
+PARAPHRASES = ROOT / "evals" / "paraphrases.yaml"
+
+
+def _load(path: Path = QUESTIONS):
+    with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
 DATA = _load()
-ITEMS = DATA["items"]
-ANSWERABLE = [it for it in ITEMS if not it.get("refuse")]
+ITEMS = DATA["items"]  # the contract: counts and the holdout split are checked on these
+# Every item of both sets must be well formed and answerable from its sources.
+SETS = {"questions": DATA, "paraphrases": _load(PARAPHRASES)}
+ALL_ITEMS = [it for data in SETS.values() for it in data["items"]]
+ANSWERABLE = [it for it in ALL_ITEMS if not it.get("refuse")]
 
 
 def collapse(text: str) -> str:
@@ -76,12 +83,13 @@ def source_texts(item) -> dict[str, str]:
 # --------------------------------------------------------------------------- file-level checks
 
 def test_header():
-    assert DATA.get("version") == 1
-    assert isinstance(ITEMS, list)
+    for data in SETS.values():
+        assert data.get("version") == 1
+        assert isinstance(data["items"], list)
 
 
 def test_schema():
-    for it in ITEMS:
+    for it in ALL_ITEMS:
         assert REQUIRED_KEYS <= set(it), f"{it.get('id')}: missing {REQUIRED_KEYS - set(it)}"
         assert isinstance(it["id"], str) and re.fullmatch(r"[a-z]+-\d{3}", it["id"]), it["id"]
         assert isinstance(it["question"], str) and it["question"].strip(), it["id"]
@@ -96,14 +104,14 @@ def test_schema():
 
 
 def test_unique_ids_and_questions():
-    ids = Counter(it["id"] for it in ITEMS)
+    ids = Counter(it["id"] for it in ALL_ITEMS)
     assert not [i for i, n in ids.items() if n > 1], "duplicate ids"
-    questions = Counter(it["question"].strip().lower() for it in ITEMS)
+    questions = Counter(it["question"].strip().lower() for it in ALL_ITEMS)
     assert not [q for q, n in questions.items() if n > 1], "duplicate questions"
 
 
 def test_refusal_items():
-    for it in ITEMS:
+    for it in ALL_ITEMS:
         is_refusal = it["category"] == "weigeren"
         assert it["refuse"] == is_refusal, f"{it['id']}: refuse must be true exactly for weigeren"
         if is_refusal:
@@ -127,7 +135,7 @@ def test_answerable_items_shape():
 
 
 def test_regexes_compile():
-    for it in ITEMS:
+    for it in ALL_ITEMS:
         for pattern in it["facts"] + it["evidence"]:
             try:
                 re.compile(pattern, re.IGNORECASE)

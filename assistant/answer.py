@@ -93,17 +93,20 @@ MEASURE_UNITS = {
 # contact detail, an amount of money, opening hours or a person's name (the
 # documents name roles, not people).
 DETAILS = [
-    (re.compile(r"\b(e-?)?mail(adres|adressen)?\b", re.IGNORECASE), re.compile(r"\S@\S")),
+    (re.compile(r"\b(e-?)?mail-?adres(sen)?\b|\bwat\s+is\s+(het|de|hun|zijn|haar)\s+e-?mail\b", re.IGNORECASE),
+     re.compile(r"\S@\S")),
     # An amount of money ("Wat kost een brugplaats?"; not "Wie betaalt ...?", which a role answers).
     (re.compile(r"\b(wat|hoeveel)\s+(kost|kosten|verdient|verdienen)\b|\bhoe\s*duur\b|\bhoeveel\s+(geld|euro)\b|"
                 r"\bhoe\s+hoog\s+(is|zijn|wordt|worden)\s+(de|het|die)\s+\w*(boete|vergoeding|bijdrage|kosten|prijs|"
-                r"tarief|salaris|loon)\b|\b(uurtarief|uurloon|salaris|tarief|prijs)\b|\bper\s+uur\s+betaald\b",
+                r"tarief|salaris|loon)\b|\b(wat|hoeveel|hoe\s+hoog)\s+(is|zijn|was|bedraagt)\s+(het|de)\s+"
+                r"(uurtarief|uurloon|salaris|tarief|prijs)\b|\bper\s+uur\s+betaald\b",
                 re.IGNORECASE),
-     re.compile(r"€\s?\d|\d\s*(euro|EUR)\b|\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b",
-                re.IGNORECASE)),
-    (re.compile(r"\b(openingstijden|openingstijd|openingsuren|geopend)\b", re.IGNORECASE),
-     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*uur\b")),
-    (re.compile(r"\b(telefoonnummer|telefoon|bellen|belnummer)\b", re.IGNORECASE),
+     re.compile(r"€\s?\d|\bEUR\s?\d|\d\s*(euro|EUR)\b|\d,-|"
+                r"\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b", re.IGNORECASE)),
+    (re.compile(r"\b(openingstijden|openingstijd|openingsuren)\b", re.IGNORECASE),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\s*(uur|-|–|tot)")),
+    # "Wie moet ik bellen?" asks for a role, "Op welk nummer bel ik ...?" for a number.
+    (re.compile(r"\b(telefoonnummers?|telefoon|belnummer|(welk|het|hun|zijn|haar)\s+nummer)\b", re.IGNORECASE),
      re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
     (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b")),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
@@ -115,6 +118,7 @@ ANAPHOR = re.compile(
     r"^((Maar|En|Want|Dus|Ook)\s+)?(Zij|zij|Ze|ze|Hij|hij|Dit|dit|Deze|deze|Daarom|Daarbij|Daarvoor|Daarnaast|"
     r"Hiervoor|Hierbij|Hierin|Hiermee|Dat|Die)\b"
 )
+COSINE_SLACK = 0.03  # how much further a quote with every asked word may embed (see `refusal_reason`)
 NEGATION_WORDS = re.compile(r"\b(niet|geen|nooit|niemand|niets)\b", re.IGNORECASE)
 NEGATION = 0.03  # 0.02 gains nothing on the tuning split, 0.03 and 0.05 the same one question
 # A sentence that counts the asked noun may overtake a best this close. On the tuning
@@ -570,10 +574,11 @@ class ExtractiveAnswerer:
     def refusal_reason(self, s: Signals) -> str | None:
         if s.places:
             return f"no document for {', '.join(s.places)}"
-        if s.cosine < self.settings.min_sentence_cosine and not (s.coverage >= 1.0 and s.oov_share == 0.0):
+        full = s.coverage >= 1.0 and s.oov_share == 0.0
+        if s.cosine < self.settings.min_sentence_cosine - (COSINE_SLACK if full else 0.0):
             # A short sentence embeds far from a longer question ("School van inschrijving
-            # is en blijft degene die de regie heeft."): a quote that, with its heading,
-            # holds every word the question is about is on topic however far it embeds.
+            # is en blijft degene die de regie heeft.", 0.783): a quote that, with its heading,
+            # holds every word the question is about may embed a little further away.
             return "best sentence too far from the question"
         if s.coverage < self.settings.min_coverage * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een

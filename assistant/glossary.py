@@ -43,10 +43,13 @@ ASKS_DEFINITION = re.compile(
     r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
-    r"\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b|"  # "Wat bedoelt het routeboek van de Drechtsteden met ..."
-    # "... een 'actietafel'. Wat is dat eigenlijk?", "wat is het BREN waar ... kan inbrengen?"
+    r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b|"
+    # "Wat bedoelt het routeboek van de Drechtsteden met ..." (not "Is X bedoeld voor leerlingen met ...")
+    r"\bwat\b[^?.!]{0,40}?\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b|"
+    # "... een 'actietafel'. Wat is dat eigenlijk?"
     r"\bwat\s+(is|zijn|betekent|betekenen)\s+(dat|dit|die|dan)\s*(eigenlijk|precies|dan|nou)?\s*\?|"
-    r"\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s+(waar\w*|die|dat)\s",
+    # "wat is het BREN waar ...": an abbreviation or a quoted term, not "wat is de termijn die ..."
+    r"\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?((?-i:[A-Z][A-Z0-9-]+)|['‘\"“][^'’\"”]+['’\"”])\s+(waar\w*|die|dat)\s",
     re.IGNORECASE,
 )
 

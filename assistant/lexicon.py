@@ -53,14 +53,15 @@ QUESTION_STOPWORDS = {
     "officieel", "officiële", "betekent", "betekenis",  # what kind of question, not its topic
     "verstaat", "verstaan", "versta", "bedoelt", "bedoeld", "bedoelen", "bedoel",  # "wat verstaat X onder"
     "noemt", "noemen", "noem", "genoemd", "zegt", "zeggen", "beschrijft", "vermeldt",  # what a document says
-    "tegelijk", "tegelijkertijd",
+    "tegelijk", "tegelijkertijd", "helemaal", "ongeveer", "uiteindelijk", "daarop", "eruit", "zn",  # filler
+    "hoelang", "telt",  # "hoelang" is "hoe lang"; "wanneer telt een kind als thuiszitter" asks a definition
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
 # passage ("een" is left alone: it is mostly the article; "één" is the number).
 DIGITS = {
-    "één": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
+    "één": "1", "eén": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
     "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
     "vijftien": "15", "zestien": "16", "zeventien": "17", "achttien": "18", "twintig": "20",
 }

@@ -61,12 +61,13 @@ PHRASES: list[tuple[re.Pattern, str]] = [
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",
-# "vierjarige leerlingen"), so the age is searched that way as well. Not a range
-# ("kinderen van 4 tot 12") and not an age that already has its unit.
+# "vierjarige leerlingen"), so the age is searched that way as well.
 AGE_OF = re.compile(
     r"\b(?:kind(?:je|eren)?|leerling(?:en|etje)?|kleuters?|peuters?|jongeren?|zoon(?:tje)?|dochter(?:tje)?|"
     r"jongen(?:tje)?|meisje|broer(?:tje)?|zus(?:je)?)\s+van\s+(\d{1,2}|" + "|".join(DIGITS) + r")\b"
-    r"(?!\s*(?:jaar|jaren|maanden|weken|dagen|tot|t/m|-|–|en\s+\d|of\s+\d))",
+    # The age ends a clause or is followed by a verb: not "leerlingen van 8 scholen",
+    # "van 1 september", "van 2,5" or a range.
+    r"(?=\s*(?:[?!;:)]|[.,](?!\d)|$)|\s+(?:is|zijn|die|dat|zit|zitten|gaat|komt|heeft|wordt|moet|mag|kan|wil|oud)\b)",
     re.IGNORECASE,
 )
 NUMBER_NAMES = {digit: word for word, digit in DIGITS.items()}

@@ -668,3 +668,16 @@ def test_a_quote_with_every_asked_word_is_not_refused_for_embedding_far():
     assert answerer.refusal_reason(Signals(cosine=0.76, coverage=1.0, oov_share=0.0, places=()))  # a little only
     assert answerer.refusal_reason(Signals(cosine=0.78, coverage=0.9, oov_share=0.0, places=()))
     assert answerer.refusal_reason(Signals(cosine=0.78, coverage=1.0, oov_share=0.2, places=()))
+
+
+def test_a_duration_question_prefers_a_quote_that_gives_a_duration():
+    from assistant.answer import DURATION_QUESTION, DURATION_SPAN
+
+    for question in ("Hoe lang duurt een brugplaatsing?", "Hoe recent moet de verklaring van de arts zijn?",
+                     "Binnen welke termijn moet er een aanbod zijn?", "hoelang mag dat?"):
+        assert DURATION_QUESTION.search(question), question
+    assert not DURATION_QUESTION.search("Wie heeft de regie over een thuiszitter?")
+    for quote in ("De brugplaatsing is voor beperkte tijd, ca. 6 weken.", "niet ouder dan drie maanden",
+                  "na vier schoolweken"):
+        assert DURATION_SPAN.search(quote), quote
+    assert not DURATION_SPAN.search("een leerling uit groep 8 met 16 uur verzuim")

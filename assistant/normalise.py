@@ -58,6 +58,9 @@ PHRASES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bziek\b|\bziekte\b", re.I), "ziekteverzuim"),
     (re.compile(r"\bte laat\b", re.I), "te laat komen"),
     (re.compile(r"\bthuis\s*zit\w*|\bzit\w* (al )?\w* ?thuis\b", re.I), "thuiszitter"),
+    # A temporary place at another school or a care group is what the documents call a brugplaats.
+    (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats"),
+    (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts"),  # the common name of the JGZ jeugdarts
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",

@@ -146,6 +146,15 @@ def test_a_comparison_is_searched_without_the_region_names():
     assert without_regions("Wat doet een Utrechter?") == "Wat doet een Utrechter?"
 
 
+def test_everyday_words_are_searched_with_the_documents_terms():
+    from assistant.normalise import normalise
+
+    assert normalise("Hoe lang mag zo'n tijdelijke opvangplek duren?").phrases == ["brugplaats"]
+    assert normalise("Kan hij naar een tussenplekje?").phrases == ["brugplaats"]
+    assert normalise("Wat doet de schoolarts?").phrases == ["jeugdarts"]
+    assert normalise("Hoe lang duurt een brugplaats?").phrases == []  # already the documents' word
+
+
 def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")

@@ -41,7 +41,7 @@ DEFINING = [
 # A question that asks what a term means, or whether a case meets it.
 ASKS_DEFINITION = re.compile(
     r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
-    r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt)\b|"
+    r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt|telt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
     r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b|"
     # "Wat bedoelt het routeboek van de Drechtsteden met ..." (not "Is X bedoeld voor leerlingen met ...")

@@ -484,6 +484,7 @@ def test_the_glossary_finds_the_ways_the_documents_define_a_term():
     assert asks_definition("Wat bedoelt het routeboek van de Drechtsteden met absoluut verzuim?")
     assert not asks_definition("Voor wie is een vrijstelling bedoeld? Met wie overleg ik?")
     assert asks_definition("Een collega heeft het over een 'actietafel'. Wat is dat eigenlijk?")
+    assert asks_definition("Wanneer telt een kind als thuiszitter in Rotterdam?")
     assert asks_definition("wat is het BREN waar de jeugdprofessional een casus kan inbrengen?")
     assert not asks_definition("Wat is de termijn voor een thuiszitter in Rotterdam?")
     assert not asks_definition("Wat is de termijn waarbinnen de school een thuiszitter moet melden?")
@@ -652,6 +653,10 @@ def test_words_that_say_what_a_document_says_are_not_topic_words():
     lexicon = Lexicon()
     assert lexicon.words("Hoe lang duurt zo'n plek op één school?") == ["duurt", "plek", "1", "school"]
     assert lexicon.words("Eén school") == ["1", "school"]
+    # Words that say what kind of question it is: a comparison.
+    assert lexicon.words("De regie bij PPO naast (of vergeleken met) de landelijke routekaart?") == [
+        "regie", "ppo", "landelijke", "routekaart"
+    ]
     assert lexicon.words("Wat verstaat PPO onder een thuiszitter, en wat noemt het routeboek zo?") == [
         "ppo", "thuiszitter", "routeboek"
     ]

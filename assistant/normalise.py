@@ -73,7 +73,8 @@ AGE_OF = re.compile(
     r"(?=\s*(?:[?!;:)]|[.,](?!\d)|$)|\s+(?:is|zijn|die|dat|zit|zitten|gaat|komt|heeft|wordt|moet|mag|kan|wil|oud)\b)",
     re.IGNORECASE,
 )
-NUMBER_NAMES = {digit: word for word, digit in DIGITS.items()}
+# Digit -> its number word; the first spelling wins ("één", not the capital-case variant "eén").
+NUMBER_NAMES = {digit: word for word, digit in reversed(DIGITS.items())}
 
 _PATTERN = re.compile(
     r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w-])"

@@ -592,6 +592,7 @@ def test_an_age_is_read_as_its_number_and_unit():
     assert normalise("Mijn leerling van 11 zit thuis").phrases == ["thuiszitter", "11 jaar", "elfjarige"]
     # An age that has its unit already, a range, or a number that is not an age: nothing added.
     assert normalise("een zoontje van vijf dat niet naar school wil").phrases == ["5 jaar", "vijfjarige"]
+    assert normalise("Een kind van één, wat nu?").phrases == ["1 jaar", "éénjarige"]
     for question in ("Een leerling van 4 jaar", "kinderen van 4 tot 12", "een kind van 5 t/m 12 jaar",
                      "leerlingen van 8 scholen", "de leerlingen van 1 september", "een kind van 2,5",
                      "Luuk is 4"):

@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 # torch==2.13.0 (CPU) lies on local disk on these machines; an unpinned torch
 # would pull a multi-GB CUDA build from PyPI.
 PIP_FIND := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
-PIP := $(BIN)/python -m pip --disable-pip-version-check
+# No wheel cache: CI machines can be short of disk, and a cached copy of every
+# download would double what the install writes (stop 13 died of ENOSPC in pip).
+PIP := $(BIN)/python -m pip --disable-pip-version-check --no-cache-dir
 STAMP := $(VENV)/.installed
 
 export HF_HUB_OFFLINE := 1

@@ -91,7 +91,9 @@ WORD = re.compile(r"\w+", re.UNICODE)
 # the documents number their steps, questions name them ("stap 6").
 STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
-COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)", re.IGNORECASE)
+COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+# "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
+ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
 # "hoeveel tijd / formatie": the answer counts in units, not in the noun itself.
 MEASURE_UNITS = {
     "tijd": "uur uren dag dagen dagdelen week weken maand maanden jaar jaren minuten",
@@ -554,23 +556,29 @@ class ExtractiveAnswerer:
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
-        """For "hoeveel X": does the quote put a number (within three words) before X,
-        before a unit of X ("hoeveel tijd": "een week") or before a compound ending
-        in X's head ("actiepunten": "10 punten")?"""
+        """For "hoeveel X" (or "hoeveel <adjective> X"): does the quote put a number
+        (within three words) before X, before a unit of X or of X's head ("hoeveel
+        (school)tijd": "twee weken") or before a compound ending in X's head
+        ("actiepunten": "10 punten")?"""
         match = COUNT_QUESTION.search(question)
         if not match:
             return True
-        noun = match.group(1).lower()
-        asked = self.lexicon.stems(" ".join([noun, MEASURE_UNITS.get(noun, "")]))
-        if not asked:
-            return True
+        nouns = [match.group(1).lower()]
+        if match.group(2) and ADJECTIVE.fullmatch(nouns[0]):
+            nouns.append(match.group(2).lower())  # "gemiste schooltijd" (or "formatie krijgt")
         words = WORD.findall(quoted.replace("%", " procent "))
         stems = [self.lexicon.stems(w) for w in words]
-        for i, word_stems in enumerate(stems):
-            if any(_same_head(w, a) for w in word_stems for a in asked) and any(
-                NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]
-            ):
+        for noun in nouns:
+            # A compound counts in its head's units ("schooltijd": weken, dagen, ...).
+            units = next((u for head, u in MEASURE_UNITS.items() if noun.endswith(head)), "")
+            asked = self.lexicon.stems(" ".join([noun, units]))
+            if not asked:
                 return True
+            for i, word_stems in enumerate(stems):
+                if any(_same_head(w, a) for w in word_stems for a in asked) and any(
+                    NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]
+                ):
+                    return True
         return False
 
     def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:

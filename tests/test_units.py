@@ -278,6 +278,11 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
     assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
     assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")
+    # An adjective before the noun, and a compound counted in its head's units.
+    text = "wanneer de leerling in een periode van twee weken 25 procent van de schooltijd heeft gemist;"
+    assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)
+    assert not counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", "Verzuim wordt problematisch genoemd.")
+    assert not counts("Hoeveel gemiste lessen zijn er?", "De gemiste lessen worden in 2024 ingehaald.")
 
 
 def test_unknown_compounds_are_read_as_their_known_parts():

@@ -182,12 +182,14 @@ class Lexicon:
         return close[0] if close else None
 
     def participle_stem(self, word: str) -> str | None:
-        """The corpus stem of a past participle the corpus lacks ("gemonitord" ->
-        monitor, "gerapporteerd" -> rapporter): Snowball keeps the ge-...-d."""
-        if len(word) < 7 or not word.startswith("ge") or word[-1] not in "dt":
+        """The corpus stem of the verb of a past participle ("gemonitord" -> monitor,
+        "gerapporteerd" -> rapporter, "gemeld" -> meld): Snowball keeps the ge-...-d."""
+        if len(word) < 6 or not word.startswith("ge") or word[-1] not in "dt":
             return None
         base = word[2:-1]
-        for form in (base, base + "en", base[:-2] + base[-1] + "en" if base[-2:-1] == base[-3:-2] else None):
+        doubled = base[:-2] + base[-1] + "en" if base[-2:-1] == base[-3:-2] else None
+        # The -d or -t may be the verb's own ("gemeld" -> melden, "gezet" -> zetten).
+        for form in (base, base + "en", doubled, word[2:] + "en"):
             stem = self._stemmer.stemWord(form) if form else None
             if stem in self.df:
                 return stem
@@ -274,6 +276,10 @@ class Lexicon:
             known = self.correct(stem)
             if known:
                 terms.add(known)
+                verb = self.participle_stem(word)
+                if verb and verb != known:
+                    # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
+                    forms[known] = forms.get(known, (known,)) + (verb,)
                 split = self.split_compound(word)
                 if len(split) == 2 and known not in split:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"

@@ -649,6 +649,15 @@ def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():
     assert terms.terms == {"monitor", "resultat"} and not terms.oov
 
 
+def test_a_past_participle_the_corpus_has_is_also_met_by_its_verb():
+    lexicon = Lexicon()
+    lexicon.df = {"gemeld": 2, "meld": 9, "thuiszit": 4}
+    terms = lexicon.question_terms("We hebben het thuiszitten gemeld.")
+    assert terms.terms == {"gemeld", "thuiszit"}
+    assert terms.met("gemeld", {"meld"}) and terms.met("gemeld", {"gemeld"})
+    assert not terms.met("thuiszit", {"meld"})
+
+
 def test_an_apostrophe_s_plural_is_one_word():
     assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]
 

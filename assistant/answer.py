@@ -102,6 +102,11 @@ MEASURE_UNITS = {
     "dagen": "dag dagen dagdelen",
     "geld": "euro",
 }
+# Nouns the documents count under another name ("maximaal vier kinderen").
+COUNTED_AS = {
+    "leerlingen": "kinderen jongeren",
+    "kinderen": "leerlingen jongeren",
+}
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours or a person's name (the
 # documents name roles, not people).
@@ -557,9 +562,10 @@ class ExtractiveAnswerer:
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
         """For "hoeveel X" (or "hoeveel <adjective> X"): does the quote put a number
-        (within three words) before X, before a unit of X or of X's head ("hoeveel
-        (school)tijd": "twee weken") or before a compound ending in X's head
-        ("actiepunten": "10 punten")?"""
+        (within three words) before X or a name it is counted under ("leerlingen":
+        "vier kinderen"), before a unit of X or of X's head ("hoeveel (school)tijd":
+        "twee weken", "een week") or before a compound ending in X's head
+        ("actiepunten": "10 punten")? The article "een" counts only units."""
         match = COUNT_QUESTION.search(question)
         if not match:
             return True
@@ -570,14 +576,19 @@ class ExtractiveAnswerer:
         stems = [self.lexicon.stems(w) for w in words]
         for noun in nouns:
             # A compound counts in its head's units ("schooltijd": weken, dagen, ...).
-            units = next((u for head, u in MEASURE_UNITS.items() if noun.endswith(head)), "")
-            asked = self.lexicon.stems(" ".join([noun, units]))
-            if not asked:
+            units = self.lexicon.stems(next((u for head, u in MEASURE_UNITS.items() if noun.endswith(head)), ""))
+            counted = self.lexicon.stems(" ".join([noun, COUNTED_AS.get(noun, "")]))
+            if not counted | units:
                 return True
             for i, word_stems in enumerate(stems):
-                if any(_same_head(w, a) for w in word_stems for a in asked) and any(
-                    NUMBER_TOKEN.match(w) for w in words[max(0, i - 3) : i]
-                ):
+                before = words[max(0, i - 3) : i]
+                if any(_same_head(w, a) for w in word_stems for a in units):
+                    numbers = before  # "binnen een week"
+                elif any(_same_head(w, a) for w in word_stems for a in counted):
+                    numbers = [w for w in before if w.lower() != "een"]  # "een leerling" counts nothing
+                else:
+                    continue
+                if any(NUMBER_TOKEN.match(w) for w in numbers):
                     return True
         return False
 

@@ -283,6 +283,9 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)
     assert not counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", "Verzuim wordt problematisch genoemd.")
     assert not counts("Hoeveel gemiste lessen zijn er?", "De gemiste lessen worden in 2024 ingehaald.")
+    # Pupils are counted as "kinderen" too; the article "een" counts only a unit.
+    assert counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Er is plek voor maximaal vier kinderen.")
+    assert not counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Als een leerling vier weken thuis zit.")
 
 
 def test_unknown_compounds_are_read_as_their_known_parts():

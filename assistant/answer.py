@@ -676,6 +676,23 @@ class ExtractiveAnswerer:
             chosen.sort(key=lambda c: order.get(region_of(c), len(named)))
         return chosen
 
+    def _with_definition(self, chosen: list[Scored], ranked: list[Scored], evidence: Evidence) -> list[Scored]:
+        """A question that asks what a term means ("wat is het BREN waar ...") is
+        answered by the sentence that defines it, even when a sentence sharing more
+        of the question's other words scores higher: quote the best definition
+        from a chosen region first, unless a chosen quote already holds one."""
+        def defining(s: Scored) -> bool:
+            return defines(s.record.text, evidence.defined, self.lexicon.stems)
+
+        if any(defining(c) for c in chosen):
+            return chosen
+        regions = {c.node.node.metadata.get("region") for c in chosen}
+        best = next((s for s in ranked if defining(s) and s.node.node.metadata.get("region") in regions), None)
+        if best is None:
+            return chosen
+        rest = [c for c in chosen if not (c.node.node.node_id == best.node.node.node_id and self._overlap(c, best))]
+        return ([best] + rest)[: max(self.settings.max_quotes, len(chosen))]
+
     def _overlap(self, a: Scored, b: Scored) -> bool:
         return any(x < w and v < y for x, y in self._blocks(a) for v, w in self._blocks(b))
 
@@ -706,8 +723,11 @@ class ExtractiveAnswerer:
         signals = self.signals(evidence, terms, ranked)
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence)
+        chosen = self._select(ranked, named)
+        if evidence.defined:
+            chosen = self._with_definition(chosen, ranked, evidence)
         quotes = []
-        for s in self._select(ranked, named):
+        for s in chosen:
             text = s.node.node.get_content()
             quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._blocks(s)]))
         return compose(evidence.question, quotes)

@@ -142,6 +142,14 @@ def test_a_definition_is_found_in_a_definitions_list(assistant):
     assert any(e.region == "Drechtsteden" and e.stems == {"thuiszitter"} for e in glossary.entries)
 
 
+def test_the_definition_leads_when_the_question_also_says_more(assistant):
+    # "waar de jeugdprofessional een casus kan inbrengen" matches another sentence
+    # better, but the question asks what the BREN is: its definition is quoted first.
+    answer = assistant.ask("wat is het BREN waar de jeugdprofessional een casus kan inbrengen?")
+    assert not answer.refused
+    assert answer.answer.index("Bovenregionaal Expertisenetwerk") < answer.answer.index("casus inbrengen bij het BREN")
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

@@ -58,6 +58,14 @@ QUESTION_STOPWORDS = {
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
+# Pronominal adverbs ("waarvan", "daarmee", "hierna", "ervoor") stand for something named
+# elsewhere: function words, however rare their spelling.
+QUESTION_STOPWORDS |= {
+    head + preposition
+    for head in ("waar", "daar", "hier", "er")
+    for preposition in ("aan", "bij", "door", "in", "mee", "na", "naar", "om", "onder", "op", "over",
+                        "tegen", "toe", "uit", "van", "voor", "achter", "langs", "tussen", "zonder")
+}
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
 # passage ("een" is left alone: it is mostly the article; "één" is the number).

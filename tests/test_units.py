@@ -661,6 +661,12 @@ def test_a_past_participle_the_corpus_has_is_also_met_by_its_verb():
     assert not terms.met("thuiszit", {"meld"})
 
 
+def test_pronominal_adverbs_are_function_words():
+    words = Lexicon().words("Wat kan het buurtteam doen voor een gezin waarvan het kind daarna thuis zit?")
+    assert "waarvan" not in words and "daarna" not in words
+    assert {"buurtteam", "gezin", "kind"} <= set(words)
+
+
 def test_an_apostrophe_s_plural_is_one_word():
     assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]
 

@@ -67,6 +67,28 @@ QUESTION_STOPWORDS |= {
                         "tegen", "toe", "uit", "van", "voor", "achter", "langs", "tussen", "zonder")
 }
 
+# Past forms of strong and irregular verbs, read as their infinitive: Snowball leaves
+# "zat" / "kwam" / "gevonden" far from "zitten" / "komen" / "vinden", so a question in
+# the past tense would count them as words the documents never use.
+STRONG_VERBS = {
+    form: infinitive
+    for infinitive, forms in {
+        "komen": "kwam kwamen gekomen", "zitten": "zat zaten gezeten", "gaan": "ging gingen gegaan",
+        "lopen": "liep liepen gelopen", "staan": "stond stonden gestaan", "liggen": "lag lagen gelegen",
+        "nemen": "nam namen genomen", "geven": "gaf gaven gegeven", "krijgen": "kreeg kregen gekregen",
+        "blijven": "bleef bleven gebleven", "schrijven": "schreef schreven geschreven",
+        "vinden": "vond vonden gevonden", "zien": "zag zagen gezien", "zeggen": "zei zeiden",
+        "brengen": "bracht brachten gebracht", "denken": "dacht dachten gedacht",
+        "zoeken": "zocht zochten gezocht", "vragen": "vroeg vroegen", "spreken": "sprak spraken gesproken",
+        "houden": "hield hielden gehouden", "vallen": "viel vielen gevallen", "beginnen": "begon begonnen",
+        "bieden": "bood boden geboden", "kiezen": "koos kozen gekozen", "trekken": "trok trokken getrokken",
+        "wijzen": "wees wezen gewezen", "laten": "liet lieten gelaten", "helpen": "hielp hielpen geholpen",
+        "sluiten": "sloot sloten gesloten", "besluiten": "besloot besloten", "verliezen": "verloor verloren",
+        "slapen": "sliep sliepen", "weten": "wist wisten geweten",
+    }.items()
+    for form in forms.split()
+}
+
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
 # passage ("een" is left alone: it is mostly the article; "één" is the number).
 DIGITS = {
@@ -169,7 +191,8 @@ class Lexicon:
 
     def words(self, text: str) -> list[str]:
         joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
-        return [w for w in tokens(text) + joined if w not in self._stop]
+        words = [STRONG_VERBS.get(w, w) for w in tokens(text) + joined if w not in self._stop]
+        return [w for w in words if w not in self._stop]  # an infinitive may be a function word
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))

@@ -661,6 +661,13 @@ def test_a_past_participle_the_corpus_has_is_also_met_by_its_verb():
     assert not terms.met("thuiszit", {"meld"})
 
 
+def test_past_forms_of_strong_verbs_are_read_as_their_infinitive():
+    lexicon = Lexicon()
+    assert lexicon.stems("Ze zat thuis en kwam niet") == lexicon.stems("Ze zitten thuis en komen niet")
+    assert lexicon.stems("een plek gevonden") == lexicon.stems("een plek vinden")
+    assert lexicon.words("het werd besloten") == lexicon.words("het werd besluiten") == ["besluiten"]  # "werd" is a function word
+
+
 def test_pronominal_adverbs_are_function_words():
     words = Lexicon().words("Wat kan het buurtteam doen voor een gezin waarvan het kind daarna thuis zit?")
     assert "waarvan" not in words and "daarna" not in words

@@ -108,8 +108,8 @@ COUNTED_AS = {
     "kinderen": "leerlingen jongeren",
 }
 # Questions that ask for a detail only a quote that shows it can answer: a
-# contact detail, an amount of money, opening hours or a person's name (the
-# documents name roles, not people).
+# contact detail, an amount of money, opening hours, a penalty or a person's
+# name (the documents name roles, not people).
 DETAILS = [
     (re.compile(r"\b(e-?)?mail-?adres(sen)?\b|\bwat\s+is\s+(het|de|hun|zijn|haar)\s+e-?mail\b", re.IGNORECASE),
      re.compile(r"\S@\S")),
@@ -127,6 +127,12 @@ DETAILS = [
     (re.compile(r"\b(telefoonnummers?|telefoon|belnummer|(welk|het|hun|zijn|haar)\s+nummer)\b", re.IGNORECASE),
      re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
     (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b")),
+    # A penalty ("Welke straf krijgt een school die ...?"): only a passage that names one answers it.
+    (re.compile(r"\b(welke|wat\s+voor(\s+een)?|wat\s+(is|zijn)\s+de)\s+(straf|strafmaatregel|sanctie|boete)\w*|"
+                r"\b(straf|sanctie|boete)\w*\s+(krijgt|krijgen|volgt|volgen|staat|staan)\b|\b(gestraft|bestraft|beboet)\b",
+                re.IGNORECASE),
+     re.compile(r"\b(straf\w*|sancties?|boetes?|proces-verbaal|strafrechtelijk\w*|bestraft|beboet|gestraft)\b",
+                re.IGNORECASE)),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b")),

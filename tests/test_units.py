@@ -376,6 +376,12 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
         assert shows(question, "De school meldt het verzuim."), question
     assert not shows("Wat is het uurtarief van de jeugdarts?", "De jeugdarts ziet de leerling.")
     assert shows("Wat kost een brugplaats?", "De kosten zijn EUR 250 per maand.")
+    # A penalty is a detail too; asking whether a step may be taken is not.
+    duo = "Een school is verplicht om ongeoorloofd verzuim digitaal te melden bij DUO."
+    assert not shows("Welke straf krijgt een school die ongeoorloofd verzuim niet meldt bij DUO?", duo)
+    assert not shows("Wordt de school dan gestraft?", duo)
+    assert shows("Wat voor sanctie volgt er?", "Leerplicht kan een sanctie opleggen aan ouders.")
+    assert shows("Kan leerplicht een proces-verbaal opmaken?", duo)
 
 
 def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():

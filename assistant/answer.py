@@ -123,6 +123,9 @@ DETAILS = [
                 r"\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b", re.IGNORECASE)),
     (re.compile(r"\b(openingstijden|openingstijd|openingsuren)\b", re.IGNORECASE),
      re.compile(r"\b\d{1,2}[:.]\d{2}\s*(uur|-|–|tot)")),
+    # "Hoe laat gaat de school uit?" asks for a clock time (not "hoe lang", not "te laat").
+    (re.compile(r"\bhoe\s+laat\b", re.IGNORECASE),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+\w+\b", re.IGNORECASE)),
     # "Wie moet ik bellen?" asks for a role, "Op welk nummer bel ik ...?" for a number.
     (re.compile(r"\b(telefoonnummers?|telefoon|belnummer|(welk|het|hun|zijn|haar)\s+nummer)\b", re.IGNORECASE),
      re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),

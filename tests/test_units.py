@@ -376,6 +376,9 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
         assert shows(question, "De school meldt het verzuim."), question
     assert not shows("Wat is het uurtarief van de jeugdarts?", "De jeugdarts ziet de leerling.")
     assert shows("Wat kost een brugplaats?", "De kosten zijn EUR 250 per maand.")
+    assert not shows("Hoe laat gaat de school uit?", "De school meldt het verzuim.")
+    assert shows("Hoe laat gaat de school uit?", "De school gaat om 15.15 uit.")
+    assert shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")
     # A penalty is a detail too; asking whether a step may be taken is not.
     duo = "Een school is verplicht om ongeoorloofd verzuim digitaal te melden bij DUO."
     assert not shows("Welke straf krijgt een school die ongeoorloofd verzuim niet meldt bij DUO?", duo)

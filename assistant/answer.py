@@ -123,6 +123,14 @@ DETAILS = [
                 r"\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b", re.IGNORECASE)),
     (re.compile(r"\b(openingstijden|openingstijd|openingsuren)\b", re.IGNORECASE),
      re.compile(r"\b\d{1,2}[:.]\d{2}\s*(uur|-|–|tot)")),
+    # "Wanneer is de volgende bijeenkomst?" asks for a date on a calendar, which a
+    # protocol only gives as a date or a day of the week.
+    (re.compile(r"\b(wanneer|op\s+welke\s+(dag|datum))\s+(is|zijn|vindt|vinden|komt|komen|wordt|worden)\s+(de|het|ons|onze)\s+"
+                r"(volgende|eerstvolgende|komende)\s+(bijeenkomst|vergadering|overleg|meeting|training|cursus|"
+                r"informatieavond|sessie|spreekuur|inloop)\w*|\bop\s+welke\s+datum\b|\bwelke\s+datum\b", re.IGNORECASE),
+     re.compile(r"\b\d{1,2}(\s+|-)(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+                r"december|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\b|\b\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\b|"
+                r"\b(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\w*\b", re.IGNORECASE)),
     # "Hoe laat gaat de school uit?" asks for a clock time (not "hoe lang", not "te laat").
     (re.compile(r"\bhoe\s+laat\b", re.IGNORECASE),
      re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+\w+\b", re.IGNORECASE)),

@@ -376,6 +376,9 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
         assert shows(question, "De school meldt het verzuim."), question
     assert not shows("Wat is het uurtarief van de jeugdarts?", "De jeugdarts ziet de leerling.")
     assert shows("Wat kost een brugplaats?", "De kosten zijn EUR 250 per maand.")
+    assert not shows("Wanneer is de volgende bijeenkomst van de Taskforce?", "De Taskforce bespreekt casussen.")
+    assert shows("Wanneer is de volgende bijeenkomst van de Taskforce?", "De Taskforce komt elke dinsdag bijeen.")
+    assert shows("Wanneer is de volgende stap nodig?", "De school meldt het verzuim.")
     assert not shows("Hoe laat gaat de school uit?", "De school meldt het verzuim.")
     assert shows("Hoe laat gaat de school uit?", "De school gaat om 15.15 uit.")
     assert shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")

@@ -109,10 +109,11 @@ COUNTED_AS = {
 }
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty or a person's
-# name (the documents name roles, not people).
+# name (the documents name roles, not people). (asked, shown, what a refusal
+# says the documents do not give)
 DETAILS = [
     (re.compile(r"\b(e-?)?mail-?adres(sen)?\b|\bwat\s+is\s+(het|de|hun|zijn|haar)\s+e-?mail\b", re.IGNORECASE),
-     re.compile(r"\S@\S")),
+     re.compile(r"\S@\S"), "e-mailadressen"),
     # An amount of money ("Wat kost een brugplaats?"; not "Wie betaalt ...?", which a role answers).
     (re.compile(r"\b(wat|hoeveel)\s+(kost|kosten|verdient|verdienen)\b|\bhoe\s*duur\b|\bhoeveel\s+(geld|euro)\b|"
                 r"\bhoe\s+hoog\s+(is|zijn|wordt|worden)\s+(de|het|die)\s+\w*(boete|vergoeding|bijdrage|kosten|prijs|"
@@ -120,9 +121,9 @@ DETAILS = [
                 r"(uurtarief|uurloon|salaris|tarief|prijs)\b|\bper\s+uur\s+betaald\b",
                 re.IGNORECASE),
      re.compile(r"€\s?\d|\bEUR\s?\d|\d\s*(euro|EUR)\b|\d,-|"
-                r"\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b", re.IGNORECASE)),
+                r"\b(kosteloos|gratis|geen\s+kosten|zonder\s+kosten|voor\s+rekening\s+van)\b", re.IGNORECASE), "bedragen"),
     (re.compile(r"\b(openingstijden|openingstijd|openingsuren)\b", re.IGNORECASE),
-     re.compile(r"\b\d{1,2}[:.]\d{2}\s*(uur|-|–|tot)")),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\s*(uur|-|–|tot)"), "openingstijden"),
     # "Wanneer is de volgende bijeenkomst?" asks for a date on a calendar, which a
     # protocol only gives as a date or a day of the week.
     (re.compile(r"\b(wanneer|op\s+welke\s+(dag|datum))\s+(is|zijn|vindt|vinden|komt|komen|wordt|worden)\s+(de|het|ons|onze)\s+"
@@ -130,23 +131,26 @@ DETAILS = [
                 r"informatieavond|sessie|spreekuur|inloop)\w*|\bop\s+welke\s+datum\b|\bwelke\s+datum\b", re.IGNORECASE),
      re.compile(r"\b\d{1,2}(\s+|-)(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
                 r"december|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\b|\b\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\b|"
-                r"\b(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\w*\b", re.IGNORECASE)),
+                r"\b(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\w*\b", re.IGNORECASE),
+     "data van bijeenkomsten"),
     # "Hoe laat gaat de school uit?" asks for a clock time (not "hoe lang", not "te laat").
     (re.compile(r"\bhoe\s+laat\b", re.IGNORECASE),
-     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+\w+\b", re.IGNORECASE)),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+\w+\b", re.IGNORECASE), "kloktijden"),
     # "Wie moet ik bellen?" asks for a role, "Op welk nummer bel ik ...?" for a number.
     (re.compile(r"\b(telefoonnummers?|telefoon|belnummer|(welk|het|hun|zijn|haar)\s+nummer)\b", re.IGNORECASE),
-     re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
-    (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b")),
+     re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b"), "telefoonnummers"),
+    (re.compile(r"\b(website|webadres|link|url)\b", re.IGNORECASE), re.compile(r"https?://|www\.|\w\.nl\b"),
+     "websites"),
     # A penalty ("Welke straf krijgt een school die ...?"): only a passage that names one answers it.
     (re.compile(r"\b(welke|wat\s+voor(\s+een)?|wat\s+(is|zijn)\s+de)\s+(straf|strafmaatregel|sanctie|boete)\w*|"
                 r"\b(straf|sanctie|boete)\w*\s+(krijgt|krijgen|volgt|volgen|staat|staan)\b|\b(gestraft|bestraft|beboet)\b",
                 re.IGNORECASE),
      re.compile(r"\b(straf\w*|sancties?|boetes?|proces-verbaal|strafrechtelijk\w*|bestraft|beboet|gestraft)\b",
-                re.IGNORECASE)),
+                re.IGNORECASE), "straffen of sancties"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
-     re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b")),
+     re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),
+     "namen van personen"),
 ]
 # A sentence that opens by referring back to the one before it.
 ANAPHOR = re.compile(
@@ -203,6 +207,7 @@ class Signals:
     places: tuple[str, ...]
     counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
     shows_detail: bool = True  # False: asks for an e-mail address, phone number, ... the quote lacks
+    missing: tuple[str, ...] = ()  # what those details are, in Dutch ("telefoonnummers")
     defines: bool = False  # the quote defines the term the question asks the meaning of
 
 
@@ -473,6 +478,19 @@ def _repeats(words: list[str], other: list[str], share: float = 0.8) -> bool:
     return sum(w in known for w in words) >= share * len(words)
 
 
+def explain_refusal(s: Signals) -> str:
+    """What a refusal can say, in Dutch, about why the documents do not answer."""
+    if s.places:
+        places = " en ".join(p.capitalize() for p in s.places)
+        return f"De documenten die ik ken gaan niet over {places}."
+    # Only the best passage was checked for the detail, so the refusal says no more than that.
+    if s.missing:
+        return f"De passages die het best bij de vraag passen noemen geen {' of '.join(s.missing)}."
+    if not s.counts:
+        return "De passages die het best bij de vraag passen noemen daar geen aantal."
+    return ""
+
+
 class ExtractiveAnswerer:
     """Quotes the best-supported passages; refuses below the calibrated floors."""
 
@@ -566,6 +584,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         quoted = self._quote_text(best)
         meta = best.node.node.metadata
+        missing = tuple(name for asked, shown, name in DETAILS if asked.search(evidence.question) and not shown.search(quoted))
         stems = self.lexicon.stems(" ".join([quoted, meta.get("section", ""), meta.get("title", "")]))
         return Signals(
             cosine=best.cosine,
@@ -573,7 +592,8 @@ class ExtractiveAnswerer:
             oov_share=terms.oov_share(self.lexicon),
             places=tuple(sorted(terms.places)),
             counts=self._counts_asked_noun(evidence.question, self._shown_text(best)),
-            shows_detail=all(shown.search(quoted) for asked, shown in DETAILS if asked.search(evidence.question)),
+            shows_detail=not missing,
+            missing=missing,
             defines=defines(best.record.text, evidence.defined, self.lexicon.stems),
         )
 
@@ -739,7 +759,7 @@ class ExtractiveAnswerer:
         ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
         signals = self.signals(evidence, terms, ranked)
         if not ranked or self.refusal_reason(signals):
-            return self.refuse(evidence)
+            return self.refuse(evidence, why=explain_refusal(signals))
         chosen = self._select(ranked, named)
         if evidence.defined:
             chosen = self._with_definition(chosen, ranked, evidence)
@@ -749,14 +769,16 @@ class ExtractiveAnswerer:
             quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._blocks(s)]))
         return compose(evidence.question, quotes)
 
-    def refuse(self, evidence: Evidence) -> Answer:
+    def refuse(self, evidence: Evidence, why: str = "") -> Answer:
+        """The refusal, with what the documents lack when that is known (`why`) and
+        the nearest sections, which may still help."""
         suggestions = []
         for node in evidence.nodes[:3]:
             meta = node.node.metadata
             line = f"{meta.get('title')} — {meta.get('section')} ({meta.get('region')})"
             if line not in suggestions:
                 suggestions.append(line)
-        text = REFUSAL
+        text = f"{REFUSAL} {why}" if why else REFUSAL
         if suggestions:
             text += "\n\nDeze onderdelen komen het dichtst in de buurt; misschien helpen ze verder:\n"
             text += "\n".join(f"- {s}" for s in suggestions)

@@ -106,6 +106,18 @@ def test_out_of_domain_questions_are_refused(assistant):
         assert answer.citations == []
 
 
+
+def test_a_refusal_says_what_the_documents_lack_when_it_knows(assistant):
+    place = assistant.ask("Wanneer meld ik een thuiszitter in Amsterdam?")
+    assert place.refused and "De documenten die ik ken gaan niet over Amsterdam." in place.answer
+    phone = assistant.ask("Wat is het telefoonnummer van het samenwerkingsverband in de Drechtsteden?")
+    assert phone.refused and "noemen geen telefoonnummers" in phone.answer
+    count = assistant.ask("Hoeveel thuiszitters zijn er in Utrecht?")
+    assert count.refused and "noemen daar geen aantal" in count.answer
+    off_topic = assistant.ask("Schrijf een gedicht over de zee.")
+    assert off_topic.refused and "noemen" not in off_topic.answer.split("\n\n")[0]
+
+
 def test_region_filter_limits_citations(assistant):
     question = "Wanneer is een leerling een thuiszitter?"
     for region in ("Rotterdam", "Drechtsteden"):

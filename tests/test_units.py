@@ -349,7 +349,7 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     from assistant.answer import DETAILS
 
     def shows(question: str, quote: str) -> bool:
-        return all(shown.search(quote) for asked, shown in DETAILS if asked.search(question))
+        return all(shown.search(quote) for asked, shown, _ in DETAILS if asked.search(question))
 
     assert not shows("Wat is het e-mailadres van PPO?", "PPO Rotterdam streeft naar zo min mogelijk thuiszitters.")
     assert shows("Wat is het e-mailadres van PPO?", "Mail naar info@ppo.nl voor vragen.")
@@ -651,6 +651,16 @@ def test_a_negated_question_prefers_the_negated_rule():
 
     assert best("Ouders komen niet opdagen na een oproep. Wat nu?").startswith("Indien er geen gehoor")
     assert best("Ouders komen na een oproep. Wat nu?").startswith("Als er gehoor")
+
+
+def test_a_refusal_explains_only_what_it_checked():
+    from assistant.answer import Signals, explain_refusal
+
+    assert explain_refusal(Signals(0.9, 1.0, 0.0, ("amsterdam",))) == "De documenten die ik ken gaan niet over Amsterdam."
+    detail = Signals(0.9, 1.0, 0.0, (), shows_detail=False, missing=("telefoonnummers",))
+    assert explain_refusal(detail) == "De passages die het best bij de vraag passen noemen geen telefoonnummers."
+    assert "aantal" in explain_refusal(Signals(0.9, 1.0, 0.0, (), counts=False))
+    assert explain_refusal(Signals(0.7, 0.1, 0.5, ())) == ""  # too far off: nothing more to say
 
 
 def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.node_parser import MarkdownNodeParser, SentenceSplitter
+from llama_index.core.node_parser.text.utils import split_text_keep_separator
 from llama_index.core.schema import BaseNode, Document, MetadataMode, TransformComponent
 
 from assistant.convert import page_at, parse_pages
@@ -120,6 +121,33 @@ def _find_chunk(text: str, chunk: str, start: int) -> int:
     return -1
 
 
+def paragraphs_with_their_lists(text: str) -> list[str]:
+    """`SentenceSplitter`'s paragraph step, keeping a paragraph that introduces a list
+    ("... op drie hoofdpunten:") together with the list: split apart, the intro ended
+    one chunk and its items began the next, and no quote could show what the three
+    points were. The pieces join back to `text` exactly."""
+    merged: list[str] = []
+    for piece in split_text_keep_separator(text, "\n\n"):
+        if merged and merged[-1].rstrip().endswith(":") and BULLET.match(piece.lstrip("\n")):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+class ListAwareSentenceSplitter(SentenceSplitter):
+    """llama-index's `SentenceSplitter` with `paragraphs_with_their_lists` as its
+    paragraph step (the splitter takes only a fixed separator string)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._split_fns[0] = paragraphs_with_their_lists
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ListAwareSentenceSplitter"
+
+
 def chunking_transformations(
     tokenizer: Callable[[str], list], chunk_size: int, chunk_overlap: int
 ) -> list[TransformComponent]:
@@ -129,7 +157,7 @@ def chunking_transformations(
         pages,
         MarkdownNodeParser(),
         SectionMetadata(),
-        SentenceSplitter(
+        ListAwareSentenceSplitter(
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
             tokenizer=tokenizer,

@@ -124,6 +124,28 @@ def test_chunks_are_cut_between_lines_never_inside_a_step_label():
             assert not line or line.startswith("#") or line in whole | parts, line
 
 
+def test_a_paragraph_that_introduces_a_list_stays_in_the_chunk_of_its_list():
+    """The Utrecht aanpak: "... op drie hoofdpunten:" ended one chunk and the three
+    points began the next, so no quote could say what the points were."""
+    from llama_index.core import Document
+
+    from assistant.chunk import chunking_transformations, paragraphs_with_their_lists
+
+    prose = " ".join(f"Zin {i} over de aanpak van thuiszitten in de stad." for i in range(5))  # 50 words
+    intro = "Vanuit dat urgentiebesef intensiveren we onze aanpak op drie hoofdpunten:"
+    points = "1. Relatie: investeren.\n2. Registratie: signaleren.\n3. Regie: tempo houden."
+    text = f"{prose}\n\n{prose[:-50]} {intro}\n\n{points}\n\nSlot."
+    assert "".join(paragraphs_with_their_lists(text)) == text
+    nodes = [Document(text=f"# Aanpak\n\n{text}\n", id_="doc", metadata={"title": "Aanpak"})]
+    # Both paragraphs fit in one chunk of 110 words, the list no longer: a plain
+    # paragraph step cuts between the introduction and its list.
+    for step in chunking_transformations(str.split, 110, 0):
+        nodes = step(nodes)
+    assert len(nodes) > 1
+    holding = [n.get_content() for n in nodes if intro in n.get_content()]
+    assert holding and all("3. Regie" in content for content in holding)
+
+
 def test_a_numbered_list_item_is_the_step_of_its_number():
     from assistant.answer import _step_name
 

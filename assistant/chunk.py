@@ -64,7 +64,7 @@ class PageNumbers(TransformComponent):
     text in its document, in order, and sets `page` to the page its text starts on.
 
         pages = PageNumbers()
-        [pages, MarkdownNodeParser(), SectionMetadata(), SentenceSplitter(...), pages]
+        [pages, MarkdownNodeParser(), SectionMetadata(), SentenceSplitter(...), pages, ...]
 
     (`chunking_transformations` does exactly this.)
 
@@ -137,7 +137,8 @@ def paragraphs_with_their_lists(text: str) -> list[str]:
 
 class ListAwareSentenceSplitter(SentenceSplitter):
     """llama-index's `SentenceSplitter` with `paragraphs_with_their_lists` as its
-    paragraph step (the splitter takes only a fixed separator string)."""
+    paragraph step (the splitter takes only a fixed separator string), keeping
+    the indent of a chunk's first line."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -146,6 +147,56 @@ class ListAwareSentenceSplitter(SentenceSplitter):
     @classmethod
     def class_name(cls) -> str:
         return "ListAwareSentenceSplitter"
+
+    def _postprocess_chunks(self, chunks: list[str]) -> list[str]:
+        # Keep the first line's indent (the default strips it): a chunk that starts
+        # inside a nested list must still show which items are nested.
+        return [c.rstrip().lstrip("\n") for c in chunks if c.strip()]
+
+
+class ListIntroCarry(TransformComponent):
+    """A chunk that starts inside a long list also gets the line that introduces the
+    list ("Mogelijke opties:"), when that line is in the section's previous chunk.
+
+    A list longer than one chunk is cut between its items (see `split_sentences`);
+    without its introduction, "1. Verlenging brugplek" says nothing of what it is an
+    option for, to the retrievers or in a quote. The carried line is the document's
+    own, like the overlap the splitter adds. Runs last: `PageNumbers` finds each
+    chunk's page by its own text.
+    """
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ListIntroCarry"
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        # (document, section) -> the introduction of the list still open at the end of
+        # the previous chunk, and its indent (-1 for a paragraph, else the item's).
+        open_intro: dict[tuple, tuple[str, int] | None] = {}
+        for node in nodes:
+            key = (node.ref_doc_id, node.metadata.get("section"))
+            text = node.get_content()
+            lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
+            carried = open_intro.get(key)
+            if carried and lines and BULLET.match(lines[0]) and _indent(lines[0]) > carried[1] and carried[0] not in text:
+                node.set_content(f"{carried[0]}\n{text}")
+            else:
+                carried = None
+            intro = carried
+            for line in lines:
+                ends = line.rstrip().endswith(":")
+                if not BULLET.match(line):
+                    intro = (line.strip(), -1) if ends else None
+                elif ends:
+                    intro = (line.rstrip(), _indent(line))  # an item that introduces a nested list
+                elif intro is not None and _indent(line) <= intro[1]:
+                    intro = None  # past the nested list
+            open_intro[key] = intro if lines and BULLET.match(lines[-1]) else None
+        return nodes
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def chunking_transformations(
@@ -166,6 +217,7 @@ def chunking_transformations(
             id_func=split_id,
         ),
         pages,
+        ListIntroCarry(),
     ]
 
 

@@ -146,6 +146,30 @@ def test_a_paragraph_that_introduces_a_list_stays_in_the_chunk_of_its_list():
     assert holding and all("3. Regie" in content for content in holding)
 
 
+def test_a_chunk_that_starts_inside_a_list_carries_its_introduction():
+    """The Drechtsteden brugplaats route: a nested list of options was cut after its
+    introducing item, so "1. Verlenging brugplek" began a chunk without saying that
+    it is an option, and without its indent."""
+    from llama_index.core import Document
+
+    from assistant.answer import quote_blocks
+    from assistant.chunk import chunking_transformations
+
+    steps = "\n".join(f"{i}. Stap {i} van de route naar de brugplaats wordt door de school gezet." for i in range(1, 4))
+    options = "\n".join(f"      {i}. Optie {i} voor de leerling" for i in range(1, 6))
+    body = f"# Route\n\n{steps}\n8. De casemanager arrangeert een adviesgesprek.\n    - Mogelijke opties:\n{options}\n9. Slot.\n"
+    nodes = [Document(text=body, id_="doc", metadata={"title": "Route"})]
+    for step in chunking_transformations(str.split, 60, 0):  # cut after "1. Optie 1"
+        nodes = step(nodes)
+    later = [n.get_content() for n in nodes if "Optie 5" in n.get_content() and "Stap 1 " not in n.get_content()]
+    assert later, [n.get_content() for n in nodes]
+    text = later[0]
+    assert text.startswith("    - Mogelijke opties:\n      ")  # carried, with the indents kept
+    start = text.index("Optie 5")
+    record = _record(text, text[start : text.index("\n", start)])
+    assert [text[a:b] for a, b in quote_blocks(text, record)][0] == "Mogelijke opties:"
+
+
 def test_a_numbered_list_item_is_the_step_of_its_number():
     from assistant.answer import _step_name
 

@@ -128,14 +128,16 @@ DETAILS = [
     # protocol only gives as a date or a day of the week.
     (re.compile(r"\b(wanneer|op\s+welke\s+(dag|datum))\s+(is|zijn|vindt|vinden|komt|komen|wordt|worden)\s+(de|het|ons|onze)\s+"
                 r"(volgende|eerstvolgende|komende)\s+(bijeenkomst|vergadering|overleg|meeting|training|cursus|"
-                r"informatieavond|sessie|spreekuur|inloop)\w*|\bop\s+welke\s+datum\b|\bwelke\s+datum\b", re.IGNORECASE),
+                r"informatieavond|sessie|spreekuur|inloop)\w*", re.IGNORECASE),
      re.compile(r"\b\d{1,2}(\s+|-)(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
                 r"december|jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec)\b|\b\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\b|"
                 r"\b(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\w*\b", re.IGNORECASE),
      "data van bijeenkomsten"),
     # "Hoe laat gaat de school uit?" asks for a clock time (not "hoe lang", not "te laat").
-    (re.compile(r"\bhoe\s+laat\b", re.IGNORECASE),
-     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+\w+\b", re.IGNORECASE), "kloktijden"),
+    (re.compile(r"\bhoe\s+laat\b(?!\s+(ik|je|jij|u|we|wij|hij|zij|ze|men|jullie)\b)", re.IGNORECASE),
+     re.compile(r"\b(om|van|tot|vanaf|voor|na)\s+([01]?\d|2[0-3])[:.][0-5]\d\b|\b([01]?\d|2[0-3])[:.][0-5]\d\s*(uur|u)\b|"
+                r"\bom\s+\d{1,2}\s+uur\b|\b(half|kwart\s+(over|voor))\s+(een|twee|drie|vier|vijf|zes|zeven|acht|negen|"
+                r"tien|elf|twaalf)\b", re.IGNORECASE), "kloktijden"),
     # "Wie moet ik bellen?" asks for a role, "Op welk nummer bel ik ...?" for a number.
     (re.compile(r"\b(telefoonnummers?|telefoon|belnummer|(welk|het|hun|zijn|haar)\s+nummer)\b", re.IGNORECASE),
      re.compile(r"\b0\d{1,3}[- ]?\d{6,8}\b|\b0\d{2}[- ]?\d{3}[- ]?\d{4}\b"), "telefoonnummers"),
@@ -481,14 +483,18 @@ def _repeats(words: list[str], other: list[str], share: float = 0.8) -> bool:
 def explain_refusal(s: Signals) -> str:
     """What a refusal can say, in Dutch, about why the documents do not answer."""
     if s.places:
-        places = " en ".join(p.capitalize() for p in s.places)
+        places = " en ".join(PLACE_NAMES.get(p, p.capitalize()) for p in s.places)
         return f"De documenten die ik ken gaan niet over {places}."
     # Only the best passage was checked for the detail, so the refusal says no more than that.
     if s.missing:
-        return f"De passages die het best bij de vraag passen noemen geen {' of '.join(s.missing)}."
+        return f"De passage die het best bij de vraag past, noemt geen {' of '.join(s.missing)}."
     if not s.counts:
-        return "De passages die het best bij de vraag passen noemen daar geen aantal."
+        return "De passage die het best bij de vraag past, noemt daar geen aantal."
     return ""
+
+
+# How a refusal names a place the documents do not cover (the lexicon keeps one word of it).
+PLACE_NAMES = {"haag": "Den Haag"}
 
 
 class ExtractiveAnswerer:
@@ -611,12 +617,14 @@ class ExtractiveAnswerer:
             nouns.append(match.group(2).lower())  # "gemiste schooltijd" (or "formatie krijgt")
         words = WORD.findall(quoted.replace("%", " procent "))
         stems = [self.lexicon.stems(w) for w in words]
+        checked = False
         for noun in nouns:
             # A compound counts in its head's units ("schooltijd": weken, dagen, ...).
             units = self.lexicon.stems(next((u for head, u in MEASURE_UNITS.items() if noun.endswith(head)), ""))
             counted = self.lexicon.stems(" ".join([noun, COUNTED_AS.get(noun, "")]))
             if not counted | units:
-                return True
+                continue  # a function word ("hoeveel formatie is er": "is")
+            checked = True
             for i, word_stems in enumerate(stems):
                 before = words[max(0, i - 3) : i]
                 if any(_same_head(w, a) for w in word_stems for a in units):
@@ -627,7 +635,7 @@ class ExtractiveAnswerer:
                     continue
                 if any(NUMBER_TOKEN.match(w) for w in numbers):
                     return True
-        return False
+        return not checked
 
     def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
@@ -761,7 +769,7 @@ class ExtractiveAnswerer:
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence, why=explain_refusal(signals))
         chosen = self._select(ranked, named)
-        if evidence.defined:
+        if evidence.defined and len(named) <= 1:  # a comparison keeps its order per region
             chosen = self._with_definition(chosen, ranked, evidence)
         quotes = []
         for s in chosen:

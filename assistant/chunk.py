@@ -121,17 +121,28 @@ def _find_chunk(text: str, chunk: str, start: int) -> int:
     return -1
 
 
+def _introduces(paragraph: str) -> bool:
+    """Whether a paragraph ends in a colon, as a list's introduction ("... opties:",
+    "**Opties:**")."""
+    return paragraph.rstrip().rstrip("*_").rstrip().endswith(":")
+
+
 def paragraphs_with_their_lists(text: str) -> list[str]:
     """`SentenceSplitter`'s paragraph step, keeping a paragraph that introduces a list
     ("... op drie hoofdpunten:") together with the list: split apart, the intro ended
     one chunk and its items began the next, and no quote could show what the three
-    points were. The pieces join back to `text` exactly."""
+    points were. Items separated by blank lines (as converted PDFs have them) stay
+    with it too. The pieces join back to `text` exactly."""
     merged: list[str] = []
+    in_list = False  # the last piece is an introduction with its list so far
     for piece in split_text_keep_separator(text, "\n\n"):
-        if merged and merged[-1].rstrip().endswith(":") and BULLET.match(piece.lstrip("\n")):
+        item = bool(BULLET.match(piece.lstrip("\n")))
+        if merged and item and (in_list or _introduces(merged[-1])):
             merged[-1] += piece
+            in_list = True
         else:
             merged.append(piece)
+            in_list = False
     return merged
 
 
@@ -170,29 +181,36 @@ class ListIntroCarry(TransformComponent):
         return "ListIntroCarry"
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
-        # (document, section) -> the introduction of the list still open at the end of
-        # the previous chunk, and its indent (-1 for a paragraph, else the item's).
-        open_intro: dict[tuple, tuple[str, int] | None] = {}
+        # The introductions still open at the end of the previous chunk of the same
+        # section ("<document>#<n>", see `split_id`), outermost first, each with its
+        # indent (-1 for a paragraph, else the introducing item's).
+        open_intros: dict[str, list[tuple[str, int]]] = {}
         for node in nodes:
-            key = (node.ref_doc_id, node.metadata.get("section"))
+            section = node.id_.rsplit(".", 1)[0]
             text = node.get_content()
             lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
-            carried = open_intro.get(key)
-            if carried and lines and BULLET.match(lines[0]) and _indent(lines[0]) > carried[1] and carried[0] not in text:
-                node.set_content(f"{carried[0]}\n{text}")
-            else:
-                carried = None
-            intro = carried
+            stack: list[tuple[str, int]] = []
+            if lines and BULLET.match(lines[0]) and not HEADING.match(text.lstrip().split("\n", 1)[0]):
+                stack = [e for e in open_intros.get(section, []) if e[1] < _indent(lines[0])]
+                carried = "\n".join(line for line, _ in stack)
+                if carried and carried not in text:
+                    node.set_content(f"{carried}\n{text}")
             for line in lines:
-                ends = line.rstrip().endswith(":")
                 if not BULLET.match(line):
-                    intro = (line.strip(), -1) if ends else None
-                elif ends:
-                    intro = (line.rstrip(), _indent(line))  # an item that introduces a nested list
-                elif intro is not None and _indent(line) <= intro[1]:
-                    intro = None  # past the nested list
-            open_intro[key] = intro if lines and BULLET.match(lines[-1]) else None
+                    # A paragraph introduces with its last sentence ("... op drie hoofdpunten:").
+                    stack = [(_last_sentence(line.strip()), -1)] if _introduces(line) else []
+                    continue
+                stack = [e for e in stack if e[1] < _indent(line)]  # items at its level end a nested list
+                if _introduces(line):
+                    stack.append((line.rstrip(), _indent(line)))
+            still_open = bool(lines) and (bool(BULLET.match(lines[-1])) or _introduces(lines[-1]))
+            open_intros[section] = stack if still_open else []
         return nodes
+
+
+def _last_sentence(paragraph: str) -> str:
+    ends = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z])", paragraph)]
+    return paragraph[ends[-1]:] if ends else paragraph
 
 
 def _indent(line: str) -> int:

@@ -74,19 +74,29 @@ STRONG_VERBS = {
     form: infinitive
     for infinitive, forms in {
         "komen": "kwam kwamen gekomen", "zitten": "zat zaten gezeten", "gaan": "ging gingen gegaan",
-        "lopen": "liep liepen gelopen", "staan": "stond stonden gestaan", "liggen": "lag lagen gelegen",
-        "nemen": "nam namen genomen", "geven": "gaf gaven gegeven", "krijgen": "kreeg kregen gekregen",
+        "lopen": "liep liepen gelopen", "staan": "stond stonden gestaan", "liggen": "lag lagen",
+        "nemen": "nam genomen", "geven": "gaf gaven", "krijgen": "kreeg kregen gekregen",
         "blijven": "bleef bleven gebleven", "schrijven": "schreef schreven geschreven",
-        "vinden": "vond vonden gevonden", "zien": "zag zagen gezien", "zeggen": "zei zeiden",
+        "vinden": "vond vonden gevonden", "zien": "zag zagen", "zeggen": "zei zeiden",
         "brengen": "bracht brachten gebracht", "denken": "dacht dachten gedacht",
-        "zoeken": "zocht zochten gezocht", "vragen": "vroeg vroegen", "spreken": "sprak spraken gesproken",
-        "houden": "hield hielden gehouden", "vallen": "viel vielen gevallen", "beginnen": "begon begonnen",
-        "bieden": "bood boden geboden", "kiezen": "koos kozen gekozen", "trekken": "trok trokken getrokken",
-        "wijzen": "wees wezen gewezen", "laten": "liet lieten gelaten", "helpen": "hielp hielpen geholpen",
-        "sluiten": "sloot sloten gesloten", "besluiten": "besloot besloten", "verliezen": "verloor verloren",
-        "slapen": "sliep sliepen", "weten": "wist wisten geweten",
+        "zoeken": "zocht zochten gezocht", "vragen": "vroegen", "spreken": "sprak spraken gesproken",
+        "houden": "hield hielden gehouden", "vallen": "viel vielen", "beginnen": "begon begonnen",
+        "bieden": "bood boden", "kiezen": "koos kozen gekozen", "trekken": "trok trokken getrokken",
+        "laten": "liet lieten gelaten", "helpen": "hielp hielpen geholpen",
+        "sluiten": "sloot sloten", "besluiten": "besloot", "verliezen": "verloor",
+        "slapen": "sliep sliepen", "weten": "wist wisten",
     }.items()
     for form in forms.split()
+}
+# Left out: forms that are mostly other words ("gevallen", "vroeg", "namen", "wees",
+# "gelegen", "gezien", "gegeven", "geboden", "gesloten", "besloten", "verloren", "geweten").
+
+ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
+
+# Words shaped like a past participle that are not one ("gebied" is no form of "bieden").
+NOT_PARTICIPLES = {
+    "gebied", "gemiddeld", "gezond", "gezicht", "gewicht", "gerecht", "gedicht", "geluid", "gebed",
+    "gewest", "gebit", "geduld", "geheid",
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -215,7 +225,7 @@ class Lexicon:
     def participle_stem(self, word: str) -> str | None:
         """The corpus stem of the verb of a past participle ("gemonitord" -> monitor,
         "gerapporteerd" -> rapporter, "gemeld" -> meld): Snowball keeps the ge-...-d."""
-        if len(word) < 6 or not word.startswith("ge") or word[-1] not in "dt":
+        if len(word) < 6 or not word.startswith("ge") or word[-1] not in "dt" or word in NOT_PARTICIPLES:
             return None
         base = word[2:-1]
         doubled = base[:-2] + base[-1] + "en" if base[-2:-1] == base[-3:-2] else None
@@ -293,10 +303,12 @@ class Lexicon:
         # A number says something only with its unit or label ("5 weken", "stap 5"): the
         # bare age in "Luuk is 4 en ..." must not match every "vier weken".
         split_off |= bare_numbers(question)
+        # Rotterdam and the Drechtsteden lie in Zuid-Holland: that "holland" is no other place.
+        other_places = self.other_places - ({"holland"} if ZUID_HOLLAND.search(question) else set())
         for word in self.words(question):
             if word in split_off:
                 continue
-            if word in self.other_places:
+            if word in other_places:
                 places.add(word)
                 continue
             if word in self.region_words:

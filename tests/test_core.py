@@ -111,11 +111,11 @@ def test_a_refusal_says_what_the_documents_lack_when_it_knows(assistant):
     place = assistant.ask("Wanneer meld ik een thuiszitter in Amsterdam?")
     assert place.refused and "De documenten die ik ken gaan niet over Amsterdam." in place.answer
     phone = assistant.ask("Wat is het telefoonnummer van het samenwerkingsverband in de Drechtsteden?")
-    assert phone.refused and "noemen geen telefoonnummers" in phone.answer
+    assert phone.refused and "noemt geen telefoonnummers" in phone.answer
     count = assistant.ask("Hoeveel thuiszitters zijn er in Utrecht?")
-    assert count.refused and "noemen daar geen aantal" in count.answer
+    assert count.refused and "noemt daar geen aantal" in count.answer
     off_topic = assistant.ask("Schrijf een gedicht over de zee.")
-    assert off_topic.refused and "noemen" not in off_topic.answer.split("\n\n")[0]
+    assert off_topic.refused and "noemt" not in off_topic.answer.split("\n\n")[0]
 
 
 def test_region_filter_limits_citations(assistant):

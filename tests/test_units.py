@@ -170,6 +170,27 @@ def test_a_chunk_that_starts_inside_a_list_carries_its_introduction():
     assert [text[a:b] for a, b in quote_blocks(text, record)][0] == "Mogelijke opties:"
 
 
+def test_the_list_introduction_is_carried_in_the_cases_a_review_found():
+    from llama_index.core.schema import TextNode
+
+    from assistant.chunk import ListIntroCarry
+
+    def carry(*texts: str, ids=None) -> list[str]:
+        nodes = [TextNode(text=t, id_=(ids or [f"doc#1.{i}" for i in range(len(texts))])[i]) for i, t in enumerate(texts)]
+        return [n.get_content() for n in ListIntroCarry()(nodes)]
+
+    # The chunk ends on the introduction itself; only its last sentence is carried.
+    out = carry("Lange tekst. De school kiest uit de volgende opties:", "- Optie 1", "- Optie 2")
+    assert out[1] == "De school kiest uit de volgende opties:\n- Optie 1"
+    assert out[2] == "De school kiest uit de volgende opties:\n- Optie 2"
+    # A nested list ends, the outer one goes on.
+    out = carry("Opties:\n- A:\n  - a1\n  - a2\n- B", "- C")
+    assert out[1] == "Opties:\n- C"
+    # The same heading path twice in one document is two sections.
+    out = carry("Kies uit:\n- een", "- twee", ids=["doc#1.0", "doc#2.0"])
+    assert out[1] == "- twee"
+
+
 def test_a_numbered_list_item_is_the_step_of_its_number():
     from assistant.answer import _step_name
 
@@ -329,6 +350,8 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)
     assert not counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", "Verzuim wordt problematisch genoemd.")
     assert not counts("Hoeveel gemiste lessen zijn er?", "De gemiste lessen worden in 2024 ingehaald.")
+    # A noun that ends in -e is no adjective to skip when the next word is a function word.
+    assert not counts("Hoeveel formatie is er voor een thuiszitter?", "De school krijgt extra ondersteuning.")
     # Pupils are counted as "kinderen" too; the article "een" counts only a unit.
     assert counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Er is plek voor maximaal vier kinderen.")
     assert not counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Als een leerling vier weken thuis zit.")
@@ -425,6 +448,9 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert not shows("Wanneer is de volgende bijeenkomst van de Taskforce?", "De Taskforce bespreekt casussen.")
     assert shows("Wanneer is de volgende bijeenkomst van de Taskforce?", "De Taskforce komt elke dinsdag bijeen.")
     assert shows("Wanneer is de volgende stap nodig?", "De school meldt het verzuim.")
+    assert shows("Hoe laat ik de school weten dat mijn kind ziek is?", "De school meldt het verzuim.")  # laten
+    assert not shows("Hoe laat begint de school?", "Zie artikel 11.12 van de wet.")
+    assert shows("Hoe laat begint de school?", "De school begint om 8.30 uur.")
     assert not shows("Hoe laat gaat de school uit?", "De school meldt het verzuim.")
     assert shows("Hoe laat gaat de school uit?", "De school gaat om 15.15 uit.")
     assert shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")
@@ -703,8 +729,12 @@ def test_a_refusal_explains_only_what_it_checked():
     from assistant.answer import Signals, explain_refusal
 
     assert explain_refusal(Signals(0.9, 1.0, 0.0, ("amsterdam",))) == "De documenten die ik ken gaan niet over Amsterdam."
+    assert explain_refusal(Signals(0.9, 1.0, 0.0, ("haag",))) == "De documenten die ik ken gaan niet over Den Haag."
     detail = Signals(0.9, 1.0, 0.0, (), shows_detail=False, missing=("telefoonnummers",))
-    assert explain_refusal(detail) == "De passages die het best bij de vraag passen noemen geen telefoonnummers."
+    assert explain_refusal(detail) == "De passage die het best bij de vraag past, noemt geen telefoonnummers."
+    # Rotterdam and the Drechtsteden lie in Zuid-Holland.
+    assert Lexicon().question_terms("Wie meldt een thuiszitter in Zuid-Holland?").places == set()
+    assert Lexicon().question_terms("Wie meldt een thuiszitter in Noord-Holland?").places == {"holland"}
     assert "aantal" in explain_refusal(Signals(0.9, 1.0, 0.0, (), counts=False))
     assert explain_refusal(Signals(0.7, 0.1, 0.5, ())) == ""  # too far off: nothing more to say
 
@@ -727,13 +757,17 @@ def test_a_past_participle_the_corpus_has_is_also_met_by_its_verb():
     assert terms.terms == {"gemeld", "thuiszit"}
     assert terms.met("gemeld", {"meld"}) and terms.met("gemeld", {"gemeld"})
     assert not terms.met("thuiszit", {"meld"})
+    lexicon.df.update({"bied": 20, "gebied": 3})
+    assert not lexicon.question_terms("In welk gebied?").met("gebied", {"bied"})  # no participle of "bieden"
 
 
 def test_past_forms_of_strong_verbs_are_read_as_their_infinitive():
     lexicon = Lexicon()
     assert lexicon.stems("Ze zat thuis en kwam niet") == lexicon.stems("Ze zitten thuis en komen niet")
     assert lexicon.stems("een plek gevonden") == lexicon.stems("een plek vinden")
-    assert lexicon.words("het werd besloten") == lexicon.words("het werd besluiten") == ["besluiten"]  # "werd" is a function word
+    assert lexicon.words("het werd besloot") == lexicon.words("het werd besluiten") == ["besluiten"]  # "werd" is a function word
+    # Forms that are mostly other words stay as they are.
+    assert lexicon.words("In welke gevallen moet de school vroeg signaleren?") == ["gevallen", "school", "vroeg", "signaleren"]
 
 
 def test_pronominal_adverbs_are_function_words():

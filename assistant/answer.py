@@ -729,14 +729,13 @@ class ExtractiveAnswerer:
         def defining(s: Scored) -> bool:
             return defines(s.record.text, evidence.defined, self.lexicon.stems)
 
-        if any(defining(c) for c in chosen):
-            return chosen
         regions = {c.node.node.metadata.get("region") for c in chosen}
         best = next((s for s in ranked if defining(s) and s.node.node.metadata.get("region") in regions), None)
-        if best is None:
-            return chosen
-        rest = [c for c in chosen if not (c.node.node.node_id == best.node.node.node_id and self._overlap(c, best))]
-        return ([best] + rest)[: max(self.settings.max_quotes, len(chosen))]
+        if best is None or any(
+            defining(c) or (c.node.node.node_id == best.node.node.node_id and self._overlap(c, best)) for c in chosen
+        ):
+            return chosen  # already quoted, as a chosen sentence or within a chosen quote's block
+        return ([best] + chosen)[: max(self.settings.max_quotes, len(chosen))]
 
     def _overlap(self, a: Scored, b: Scored) -> bool:
         return any(x < w and v < y for x, y in self._blocks(a) for v, w in self._blocks(b))

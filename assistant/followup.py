@@ -42,7 +42,7 @@ WORD = re.compile(r"\w+", re.UNICODE)
 REGION_NAMES = {
     "Utrecht": r"utrecht",
     "Rotterdam": r"rotterdam",
-    "Drechtsteden": r"drechtsteden|dordrecht",
+    "Drechtsteden": r"drechtsteden|dordrecht|zwijndrecht|papendrecht|sliedrecht",
     "Landelijk": r"landelijk|nationaal|(?:heel\s+)?nederland",
 }
 REGION_ADJECTIVES = {

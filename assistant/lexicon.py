@@ -159,6 +159,8 @@ REGION_WORDS = {
     "utrecht": "Utrecht", "utrechtse": "Utrecht",
     "rotterdam": "Rotterdam", "rotterdamse": "Rotterdam", "ppo": "Rotterdam",
     "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
+    # The other Drechtsteden towns the routeboek itself names (its SBO schools are there).
+    "zwijndrecht": "Drechtsteden", "papendrecht": "Drechtsteden", "sliedrecht": "Drechtsteden",
     "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
     "nationale": "Landelijk",
 }  # the words that name the built-in regions

@@ -21,6 +21,7 @@ MELDEN = "Wanneer meld ik verzuim bij leerplicht?"
         ("is dat in Utrecht ook zo?", "Wanneer is een leerling een thuiszitter in Utrecht?"),
         ("en landelijk?", "Wanneer is een leerling een thuiszitter landelijk?"),
         ("  en in rotterdam  ", "Wanneer is een leerling een thuiszitter in Rotterdam?"),
+        ("en in Zwijndrecht?", "Wanneer is een leerling een thuiszitter in de Drechtsteden?"),
     ],
 )
 def test_region_followup_replaces_the_region(question, expected):

@@ -242,6 +242,9 @@ def test_quantity_questions_and_region_mentions():
     assert QUANTITY_QUESTION.search("wanneer meld ik")
     assert not QUANTITY_QUESTION.search("Wie heeft de regie?")
     assert regions_named("Geldt dat in Dordrecht en in Rotterdam?") == ["Drechtsteden", "Rotterdam"]
+    # The Drechtsteden towns the routeboek names are the Drechtsteden, not a topic word.
+    assert regions_named("Een kind op onze basisschool in Zwijndrecht blijft weg.") == ["Drechtsteden"]
+    assert "zwijndrecht" not in Lexicon().question_terms("Een kind in Zwijndrecht blijft weg.").terms
     # "PPO" (Passend Primair Onderwijs Rotterdam) names the region, like "Rotterdamse".
     assert regions_named("Wie heeft bij PPO de regie over een thuiszitter?") == ["Rotterdam"]
     # Regions of ingested documents are recognised by their own name, in order of mention.

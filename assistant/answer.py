@@ -33,7 +33,7 @@ from typing import Protocol
 import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from assistant.chunk import BULLET, HEADING
+from assistant.chunk import BULLET, HEADING, indent
 from assistant.cite import Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
@@ -197,6 +197,7 @@ class Scored:
     cosine: float
     score: float
     whole_list: bool = False  # quoted with its whole list (see `quote_blocks`)
+    defines: bool = False  # the sentence defines the term the question asks the meaning of
 
 
 @dataclass
@@ -208,9 +209,14 @@ class Signals:
     oov_share: float
     places: tuple[str, ...]
     counts: bool = True  # False: a "hoeveel X" question whose quote has no number before X
-    shows_detail: bool = True  # False: asks for an e-mail address, phone number, ... the quote lacks
-    missing: tuple[str, ...] = ()  # what those details are, in Dutch ("telefoonnummers")
+    # The details the question asks for (e-mail address, phone number, ...) that the quote
+    # lacks, as a refusal names them ("telefoonnummers").
+    missing: tuple[str, ...] = ()
     defines: bool = False  # the quote defines the term the question asks the meaning of
+
+    @property
+    def shows_detail(self) -> bool:
+        return not self.missing
 
 
 # A question that asks for the rule of every region.
@@ -317,8 +323,7 @@ def _labelled_list(text: str, lines: list, i: int) -> tuple[int, list[int]] | No
 
 
 def _indent(text: str, line: tuple[int, int]) -> int:
-    body = text[line[0] : line[1]]
-    return len(body) - len(body.lstrip(" \t"))
+    return indent(text[line[0] : line[1]])
 
 
 def _parent_item(text: str, lines: list, i: int) -> int | None:
@@ -480,6 +485,10 @@ def _repeats(words: list[str], other: list[str], share: float = 0.8) -> bool:
     return sum(w in known for w in words) >= share * len(words)
 
 
+# How a refusal names a place the documents do not cover (the lexicon keeps one word of it).
+PLACE_NAMES = {"haag": "Den Haag"}
+
+
 def explain_refusal(s: Signals) -> str:
     """What a refusal can say, in Dutch, about why the documents do not answer."""
     if s.places:
@@ -492,9 +501,6 @@ def explain_refusal(s: Signals) -> str:
         return "De passage die het best bij de vraag past, noemt daar geen aantal."
     return ""
 
-
-# How a refusal names a place the documents do not cover (the lexicon keeps one word of it).
-PLACE_NAMES = {"haag": "Den Haag"}
 
 
 class ExtractiveAnswerer:
@@ -549,9 +555,10 @@ class ExtractiveAnswerer:
                     score += REGION
                 if negated and NEGATION_WORDS.search(block_text):
                     score += NEGATION
-                if evidence.defined and defines(record.text, evidence.defined, self.lexicon.stems):
+                defining = bool(evidence.defined) and defines(record.text, evidence.defined, self.lexicon.stems)
+                if defining:
                     score += DEFINITION
-                scored.append(Scored(record, node, rank, float(cosine), score, whole_list))
+                scored.append(Scored(record, node, rank, float(cosine), score, whole_list, defining))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _block_ranges(self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False) -> list[tuple[int, int]]:
@@ -598,9 +605,8 @@ class ExtractiveAnswerer:
             oov_share=terms.oov_share(self.lexicon),
             places=tuple(sorted(terms.places)),
             counts=self._counts_asked_noun(evidence.question, self._shown_text(best)),
-            shows_detail=not missing,
             missing=missing,
-            defines=defines(best.record.text, evidence.defined, self.lexicon.stems),
+            defines=best.defines,
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
@@ -726,13 +732,10 @@ class ExtractiveAnswerer:
         answered by the sentence that defines it, even when a sentence sharing more
         of the question's other words scores higher: quote the best definition
         from a chosen region first, unless a chosen quote already holds one."""
-        def defining(s: Scored) -> bool:
-            return defines(s.record.text, evidence.defined, self.lexicon.stems)
-
         regions = {c.node.node.metadata.get("region") for c in chosen}
-        best = next((s for s in ranked if defining(s) and s.node.node.metadata.get("region") in regions), None)
+        best = next((s for s in ranked if s.defines and s.node.node.metadata.get("region") in regions), None)
         if best is None or any(
-            defining(c) or (c.node.node.node_id == best.node.node.node_id and self._overlap(c, best)) for c in chosen
+            c.defines or (c.node.node.node_id == best.node.node.node_id and self._overlap(c, best)) for c in chosen
         ):
             return chosen  # already quoted, as a chosen sentence or within a chosen quote's block
         return ([best] + chosen)[: max(self.settings.max_quotes, len(chosen))]

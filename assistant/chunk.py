@@ -190,8 +190,8 @@ class ListIntroCarry(TransformComponent):
             text = node.get_content()
             lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
             stack: list[tuple[str, int]] = []
-            if lines and BULLET.match(lines[0]) and not HEADING.match(text.lstrip().split("\n", 1)[0]):
-                stack = [e for e in open_intros.get(section, []) if e[1] < _indent(lines[0])]
+            if lines and BULLET.match(lines[0]):
+                stack = [e for e in open_intros.get(section, []) if e[1] < indent(lines[0])]
                 carried = "\n".join(line for line, _ in stack)
                 if carried and carried not in text:
                     node.set_content(f"{carried}\n{text}")
@@ -200,9 +200,9 @@ class ListIntroCarry(TransformComponent):
                     # A paragraph introduces with its last sentence ("... op drie hoofdpunten:").
                     stack = [(_last_sentence(line.strip()), -1)] if _introduces(line) else []
                     continue
-                stack = [e for e in stack if e[1] < _indent(line)]  # items at its level end a nested list
+                stack = [e for e in stack if e[1] < indent(line)]  # items at its level end a nested list
                 if _introduces(line):
-                    stack.append((line.rstrip(), _indent(line)))
+                    stack.append((line.rstrip(), indent(line)))
             still_open = bool(lines) and (bool(BULLET.match(lines[-1])) or _introduces(lines[-1]))
             open_intros[section] = stack if still_open else []
         return nodes
@@ -213,7 +213,8 @@ def _last_sentence(paragraph: str) -> str:
     return paragraph[ends[-1]:] if ends else paragraph
 
 
-def _indent(line: str) -> int:
+def indent(line: str) -> int:
+    """How far a line is indented (a nested list item's depth)."""
     return len(line) - len(line.lstrip(" \t"))
 
 

@@ -733,7 +733,7 @@ def test_a_refusal_explains_only_what_it_checked():
 
     assert explain_refusal(Signals(0.9, 1.0, 0.0, ("amsterdam",))) == "De documenten die ik ken gaan niet over Amsterdam."
     assert explain_refusal(Signals(0.9, 1.0, 0.0, ("haag",))) == "De documenten die ik ken gaan niet over Den Haag."
-    detail = Signals(0.9, 1.0, 0.0, (), shows_detail=False, missing=("telefoonnummers",))
+    detail = Signals(0.9, 1.0, 0.0, (), missing=("telefoonnummers",))
     assert explain_refusal(detail) == "De passage die het best bij de vraag past, noemt geen telefoonnummers."
     # Rotterdam and the Drechtsteden lie in Zuid-Holland.
     assert Lexicon().question_terms("Wie meldt een thuiszitter in Zuid-Holland?").places == set()

@@ -71,6 +71,14 @@ DURATION_SPAN = re.compile(
     re.IGNORECASE,
 )
 DURATION = 0.05  # 0.045 and 0.06 give the same on the tuning and paraphrase sets; 0.09 loses two tuning answers
+# "Hoe vaak ...?" asks for a frequency; the answer gives a count of times or a period.
+FREQUENCY_QUESTION = re.compile(r"\bhoe\s*(vaak|dikwijls|regelmatig)\b|\bhoeveel\s+keer\b", re.IGNORECASE)
+FREQUENCY_SPAN = re.compile(
+    r"\bkeer\b|\w*(dagelijks|wekelijks|maandelijks|jaarlijks)\b|\bkwartaal\w*|"
+    r"\b(per|elke|iedere)\s+(dag|week|maand|kwartaal|jaar|schooljaar|periode)\b",
+    re.IGNORECASE,
+)
+FREQUENCY = 0.05  # as DURATION
 # "Wanneer ...?" asks for a moment or a condition; the answer states one.
 WHEN_QUESTION = re.compile(r"\b(wanneer|op welk moment|in welke? gevall?e?n?)\b", re.IGNORECASE)
 CONDITION_WORDS = re.compile(
@@ -522,6 +530,7 @@ class ExtractiveAnswerer:
         quantity = bool(QUANTITY_QUESTION.search(evidence.question))
         when = bool(WHEN_QUESTION.search(evidence.question))
         duration = bool(DURATION_QUESTION.search(evidence.question))
+        frequency = bool(FREQUENCY_QUESTION.search(evidence.question))
         asked = terms.stems()
         negated = bool(NEGATION_WORDS.search(evidence.question))
         scored: list[Scored] = []
@@ -551,6 +560,8 @@ class ExtractiveAnswerer:
                     score += CONDITION
                 if duration and DURATION_SPAN.search(block_text):
                     score += DURATION
+                if frequency and FREQUENCY_SPAN.search(block_text):
+                    score += FREQUENCY
                 if region in named:
                     score += REGION
                 if negated and NEGATION_WORDS.search(block_text):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import bm25s
 import numpy as np
@@ -209,6 +209,22 @@ class Lexicon:
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
 
+    @cached_property
+    def person_forms(self) -> dict[str, tuple[str, ...]]:
+        """Corpus stems of a verb's -t form and of its other forms, both ways ("komt" <->
+        "kom", "duurt" <-> "dur"): Snowball keeps the -t, so "hoe lang duurt het?" would
+        never meet "de duur" or "duren". Superlatives ("laatst", "hoogst") end in -st and
+        are left out, as is a doubled t ("zitt")."""
+        pairs: dict[str, set[str]] = {}
+        for stem in self.df:
+            if len(stem) < 4 or not stem.endswith("t") or stem.endswith(("st", "tt")):
+                continue
+            base = self._stemmer.stemWord(stem[:-1])
+            if base != stem and base in self.df and len(base) >= 3:
+                pairs.setdefault(stem, set()).add(base)
+                pairs.setdefault(base, set()).add(stem)
+        return {stem: tuple(sorted(others)) for stem, others in pairs.items()}
+
     def idf_of_df(self, df: int) -> float:
         return math.log((self.n_docs + 1) / (df + 0.5))
 
@@ -321,6 +337,8 @@ class Lexicon:
             known = self.correct(stem)
             if known:
                 terms.add(known)
+                if known in self.person_forms:
+                    forms[known] = forms.get(known, (known,)) + self.person_forms[known]
                 verb = self.participle_stem(word)
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.

@@ -831,3 +831,27 @@ def test_a_duration_question_prefers_a_quote_that_gives_a_duration():
                   "na vier schoolweken"):
         assert DURATION_SPAN.search(quote), quote
     assert not DURATION_SPAN.search("een leerling uit groep 8 met 16 uur verzuim")
+
+
+def test_a_frequency_question_prefers_a_quote_that_gives_a_frequency():
+    from assistant.answer import FREQUENCY_QUESTION, FREQUENCY_SPAN
+
+    for question in ("Hoe vaak mag een leerling te laat komen?", "Hoeveel keer per jaar is er overleg?",
+                     "hoevaak wordt dat gemonitord?"):
+        assert FREQUENCY_QUESTION.search(question), question
+    assert not FREQUENCY_QUESTION.search("Hoe lang duurt een brugplaatsing?")
+    for quote in ("negen keer te laat komen", "We monitoren de resultaten maandelijks.",
+                  "kwartaalrapportages naar de inspectie", "een gesprek per week"):
+        assert FREQUENCY_SPAN.search(quote), quote
+    assert not FREQUENCY_SPAN.search("binnen vier weken na de melding")
+
+
+def test_a_verb_form_with_t_meets_its_other_forms_both_ways():
+    lexicon = Lexicon()
+    lexicon.df = {"komt": 3, "kom": 9, "dur": 4, "duurt": 2, "laatst": 2, "lat": 5, "thuiszit": 4}
+    terms = lexicon.question_terms("Hoe lang duurt het voordat hij weer komt?")
+    assert terms.met("duurt", {"dur"}) and terms.met("komt", {"kom"})
+    back = lexicon.question_terms("Wanneer komen ze terug?")
+    assert back.met("kom", {"komt"})
+    assert not lexicon.question_terms("Wat is het laatste gesprek?").met("laatst", {"lat"})  # a superlative
+    assert not terms.met("komt", {"thuiszit"})

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.chunk import BULLET, HEADING, indent
 from assistant.cite import Answer, Quote, compose, shown_heading
@@ -39,6 +39,7 @@ from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
+from assistant.next_step import STEP_ITEM, asks_next_step, next_step
 from assistant.normalise import Normalised
 
 LEXICAL = 0.12
@@ -95,9 +96,6 @@ NUMBER_SPAN = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"\w+", re.UNICODE)
-# A numbered step of a list ("- **6.** Leerling en ouders ...", "3. De school ..."):
-# the documents number their steps, questions name them ("stap 6").
-STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
@@ -195,6 +193,9 @@ class Evidence:
     region: str | None = None
     named: list[str] = field(default_factory=list)  # regions the question names
     defined: list[Entry] = field(default_factory=list)  # glossary terms the question asks the meaning of
+    # A chunk and its sentences by chunk id, for passages beyond the retrieved ones (the
+    # next step of a process, see next_step.py); None: not available.
+    chunk: Callable[[str], tuple[BaseNode, list[SentenceRecord]] | None] | None = None
 
 
 @dataclass
@@ -784,11 +785,56 @@ class ExtractiveAnswerer:
         chosen = self._select(ranked, named)
         if evidence.defined and len(named) <= 1:  # a comparison keeps its order per region
             chosen = self._with_definition(chosen, ranked, evidence)
+        after = self._next_steps(chosen, evidence) if asks_next_step(evidence.question) else {}
+        if after:
+            # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
+            steps = [self._quoted_words(step) for step in after.values()]
+            chosen = [c for c in chosen if id(c) in after or not any(_repeats(self._quoted_words(c), w) for w in steps)]
         quotes = []
         for s in chosen:
             text = s.node.node.get_content()
             quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._blocks(s)]))
+            if id(s) in after:
+                # The step after it, without the list introduction the quote before already shows.
+                step, shown = after[id(s)], quotes[-1].parts
+                text = step.node.node.get_content()
+                parts = [text[a:b] for a, b in self._blocks(step) if text[a:b] not in shown]
+                quotes.append(Quote(node=step.node.node, parts=parts, lead="Daarna"))
         return compose(evidence.question, quotes)
+
+    def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> dict[int, Scored]:
+        """For "wat is de volgende stap?": the step after each region's first quote, which
+        matches the step the question describes (see next_step.py), by the quote's id."""
+        if evidence.chunk is None:
+            return {}
+
+        def node(chunk_id: str) -> BaseNode | None:
+            found = evidence.chunk(chunk_id)
+            return found[0] if found else None
+
+        after: dict[int, Scored] = {}
+        regions: set[str] = set()
+        for s in chosen:
+            region = s.node.node.metadata.get("region", "")
+            if region in regions:
+                continue
+            regions.add(region)
+            place = next_step(s.node.node, s.record.start, node)
+            found = evidence.chunk(place.node.node_id) if place else None
+            if not found:
+                continue
+            chunk, records = found
+            line_end = chunk.get_content().find("\n", place.start)
+            record = next((r for r in records if place.start <= r.start and (line_end < 0 or r.start < line_end)), None)
+            if record is None:
+                continue
+            step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
+                          float(np.dot(record.vector, evidence.query_vector)), s.score)
+            if any(c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c))
+                   for c in chosen):
+                continue  # already quoted
+            after[id(s)] = step
+        return after
 
     def refuse(self, evidence: Evidence, why: str = "") -> Answer:
         """The refusal, with what the documents lack when that is known (`why`) and

@@ -172,7 +172,15 @@ class Assistant:
             lead = set(ids)
             nodes = leading + [n for n in nodes if n.node.node_id not in lead]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
-        return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined)
+        return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined,
+                        chunk=self.chunk)
+
+    def chunk(self, chunk_id: str):
+        """A chunk node and its sentences by id, or None when there is no such chunk."""
+        found = self.retriever.nodes([chunk_id])
+        if not found:
+            return None
+        return found[0], self.sentences.for_chunks([chunk_id])[chunk_id]
 
     def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; raises AskError for input that cannot be asked."""

@@ -77,6 +77,7 @@ class Quote:
 
     node: object  # a llama-index BaseNode
     parts: list[str]
+    lead: str = ""  # what the quote is to the one before it ("Daarna"), shown first
 
 
 def shown_heading(section: str) -> str:
@@ -110,6 +111,8 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         citation.quotes.extend(parts)
         where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
+        if quote.lead:
+            lead = f"{quote.lead}, {lead}" if lead else f"{quote.lead}: "
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")
 

@@ -162,6 +162,22 @@ def test_the_definition_leads_when_the_question_also_says_more(assistant):
     assert answer.answer.index("Bovenregionaal Expertisenetwerk") < answer.answer.index("casus inbrengen bij het BREN")
 
 
+def test_a_next_step_question_also_quotes_the_step_after_the_one_it_describes(assistant):
+    # Step 2 of the Drechtsteden doorzettingsmacht list matches the situation; step 3
+    # (which the chunker split over two chunks) is the answer, quoted whole.
+    answer = assistant.ask("Als de sectordirecteur met alle partijen om tafel heeft gezeten en er komt "
+                           "nog steeds geen aanpak, wat gebeurt er dan?")
+    assert not answer.refused
+    after = answer.answer.index("Daarna")
+    assert answer.answer.index("De sectordirecteur onderzoekt") < after < answer.answer.index("doorzettingsbesluit")
+    assert answer.answer.count("Zo niet dan legt") == 1
+    # Rotterdam's phases are headings: after "Fase 1 Melding thuiszitter" comes Fase 2.
+    phases = assistant.ask("We hebben het thuiszitten gemeld bij leerplicht en bij PPO. Wat is in Rotterdam de volgende stap?")
+    assert "Daarna, onder „Fase 2 Oudergesprek en opstellen plan van aanpak”" in phases.answer
+    # The same question without asking for what comes next gets no "Daarna".
+    assert "Daarna" not in assistant.ask("Wie doet wat als een thuiszitter gemeld is bij leerplicht in Rotterdam?").answer
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

@@ -855,3 +855,60 @@ def test_a_verb_form_with_t_meets_its_other_forms_both_ways():
     assert back.met("kom", {"komt"})
     assert not lexicon.question_terms("Wat is het laatste gesprek?").met("laatst", {"lat"})  # a superlative
     assert not terms.met("komt", {"thuiszit"})
+
+
+def _chunk(chunk_id: str, text: str, section: str = "Stappen"):
+    from llama_index.core.schema import TextNode
+
+    return TextNode(id_=chunk_id, text=text, metadata={"section": section})
+
+
+def test_a_next_step_is_the_next_numbered_item_or_phase():
+    from assistant.next_step import asks_next_step, following_ids, next_step
+
+    for question in ("Wat is de volgende stap?", "Wat gebeurt er daarna?", "Ouders komen niet. Wat nu?",
+                     "En als er nog steeds geen aanbod is, wat dan?", "wat moet ik dan doen?"):
+        assert asks_next_step(question), question
+    for question in ("Wie heeft de regie?", "Hoe lang duurt een brugplaatsing?", "Wanneer meld ik dan?"):
+        assert not asks_next_step(question), question
+    assert following_ids("doc#4.0") == ["doc#4.1", "doc#5.0"]
+
+    steps = "Stappen:\n1. De school meldt.\n   - een detail\n2. De IB-er belt.\n2. Of de directeur belt.\n3. Het OT besluit.\n\nNa de lijst."
+    chunks = {"doc#1.0": _chunk("doc#1.0", steps)}
+    at = next_step(chunks["doc#1.0"], steps.index("De IB-er"), chunks.get)
+    assert steps[at.start:].startswith("3. Het OT")  # the next number, past a second "2."
+    assert next_step(chunks["doc#1.0"], steps.index("De school"), chunks.get).start == steps.index("2. De IB-er")
+    assert next_step(chunks["doc#1.0"], steps.index("Het OT"), chunks.get) is None  # the last step
+    assert next_step(chunks["doc#1.0"], steps.index("Na de lijst"), chunks.get) is None  # prose
+
+    # The chunk ends inside step 3: the next part of the section repeats it whole.
+    first = "1. Eerst.\n2. Dan.\n3. Zo niet dan beslist de DB."
+    whole = "3. Zo niet dan beslist de DB. De DB neemt een doorzettingsbesluit.\n4. Klaar."
+    chunks = {"doc#2.0": _chunk("doc#2.0", first), "doc#2.1": _chunk("doc#2.1", whole)}
+    at = next_step(chunks["doc#2.0"], first.index("Dan"), chunks.get)
+    assert at.node.node_id == "doc#2.1" and at.start == 0
+    # Step 4 is only in the next part.
+    assert next_step(chunks["doc#2.0"], first.index("Zo niet"), chunks.get).node.node_id == "doc#2.1"
+
+    # Phases under headings: Fase 1 -> the first line of Fase 2, past Fase 1's second part.
+    chunks = {
+        "doc#3.0": _chunk("doc#3.0", "- **School:** Meldt.", "Aanpak > Fase 1 Melding"),
+        "doc#3.1": _chunk("doc#3.1", "- **Ouders:** Tekenen.", "Aanpak > Fase 1 Melding"),
+        "doc#4.0": _chunk("doc#4.0", "### Fase 2 Gesprek\n\n- **School:** Organiseert gesprek.", "Aanpak > Fase 2 Gesprek"),
+        "doc#5.0": _chunk("doc#5.0", "Iets anders.", "Bijlage"),
+    }
+    at = next_step(chunks["doc#3.0"], 2, chunks.get)
+    assert at.node.node_id == "doc#4.0" and chunks["doc#4.0"].text[at.start:].startswith("- **School:** Organiseert")
+    assert next_step(chunks["doc#4.0"], 30, chunks.get) is None  # no Fase 3 in this part of the document
+    # Chapter numbers are no phases.
+    chunks = {"doc#6.0": _chunk("doc#6.0", "Gesprek.", "1.5 Gesprek"), "doc#7.0": _chunk("doc#7.0", "Stopt.", "1.6 Stopt")}
+    assert next_step(chunks["doc#6.0"], 0, chunks.get) is None
+
+
+def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
+    from assistant.cite import Quote, compose
+
+    node = _chunk("doc#1.0", "1. Eerst.\n2. Dan.", "Fase 1 Melding")
+    node.metadata.update(region="Rotterdam", organisation="PPO Rotterdam")
+    answer = compose("Wat is de volgende stap?", [Quote(node, ["1. Eerst."]), Quote(node, ["2. Dan."], lead="Daarna")])
+    assert "- Daarna, onder „Fase 1 Melding”: „2. Dan.”" in answer.answer

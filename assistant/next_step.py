@@ -1,0 +1,156 @@
+"""Next step: for "Wat is de volgende stap?", the step after the one the question describes.
+
+A question such as "We hebben het thuiszitten gemeld bij leerplicht en bij PPO. Wat is in
+Rotterdam de volgende stap?" describes where the asker is; the passage that matches it best
+is that step itself ("Fase 1 Melding thuiszitter"), and the answer is the step after it
+("Fase 2 Oudergesprek ..."). The documents write their processes as numbered lists
+("- **3.** School schakelt kernpartners in", "2. De sectordirecteur ...") and as numbered
+phases under headings ("### Fase 1 ...", "### Fase 2 ..."); this module finds, from the
+best-matching sentence, the start of the next numbered item or phase, following the
+document into its next chunks where needed.
+
+Hand-written: no library knows how these documents number their steps. Prose and
+chapter numbering ("1.5 School in gesprek", "1.6 Verzuim stopt") are left alone: the
+next paragraph or chapter is not the next step of a process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from llama_index.core.schema import BaseNode
+
+from assistant.chunk import BULLET, HEADING, indent
+from assistant.cite import shown_heading
+
+# "Wat is de volgende stap?", "Wat gebeurt er daarna?", "Wat nu?", "... wat dan?"
+NEXT_QUESTION = re.compile(
+    r"\b(volgende\s+stap\w*|vervolgstap\w*|wat\s+nu|wat\s+dan|en\s+dan|daarna|vervolgens|hoe\s+verder|"
+    r"wat\s+(gebeurt|moet|doe|doen|kan)\s+(er|ik|we|wij|je|u|de\s+school)?\s*(dan|nu)\b)",
+    re.IGNORECASE,
+)
+# A numbered list item ("- **6.** Leerling en ouders ...", "3. De school ...", "2) ...").
+STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
+# A heading that numbers a phase of a process ("Fase 1 Melding thuiszitter", "Stap 2: ...").
+PHASE_HEADING = re.compile(r"^(fase|stap)\s*(\d{1,2})\b", re.IGNORECASE)
+MAX_CHUNKS_AHEAD = 12  # how far into the document a next phase is looked for
+
+
+def asks_next_step(question: str) -> bool:
+    return bool(NEXT_QUESTION.search(question))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the next step begins: a chunk and the offset of its line in the chunk text."""
+
+    node: BaseNode
+    start: int
+
+
+def section_key(chunk_id: str) -> str:
+    """The document section a chunk belongs to ("<document>#<section>", see `chunk.split_id`)."""
+    return chunk_id.rsplit(".", 1)[0]
+
+
+def following_ids(chunk_id: str) -> list[str]:
+    """The ids the chunk after `chunk_id` may have: the next part of its section, or the
+    first part of the next section."""
+    section, _, part = chunk_id.rpartition(".")
+    document, _, number = section.rpartition("#")
+    if not part.isdigit() or not number.isdigit():
+        return []
+    return [f"{section}.{int(part) + 1}", f"{document}#{int(number) + 1}.0"]
+
+
+def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
+    """(offset, line) of every line of `text` that starts at or after `start`."""
+    out, offset = [], 0
+    for line in text.split("\n"):
+        if offset >= start:
+            out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def _item_in(text: str, start: int, number: int, own_indent: int) -> tuple[int | None, bool]:
+    """(offset of the item numbered `number` at `own_indent` after `start`, whether the
+    list may go on past the end of `text`). `start` is just after an item's line."""
+    last_is_item = True
+    for offset, line in _lines(text, start):
+        if not line.strip():
+            continue
+        if HEADING.match(line.strip()):
+            return None, False  # a new section: the list has ended
+        item = STEP_ITEM.match(line)
+        last_is_item = bool(BULLET.match(line))
+        if item and indent(line) == own_indent and int(item.group(1)) == number:
+            return offset, True
+        if not BULLET.match(line) and indent(line) <= own_indent:
+            return None, False  # a paragraph after the list
+    return None, last_is_item
+
+
+def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
+               following: Callable[[str], BaseNode | None]) -> Place | None:
+    text = node.get_content()
+    found, goes_on = _item_in(text, line_end, number + 1, own_indent)
+    ahead = None
+    for chunk_id in following_ids(node.node_id)[:1]:  # the list goes on in its section's next chunk
+        ahead = following(chunk_id)
+    if found is not None:
+        line = text[found:].split("\n", 1)[0]
+        # The chunk may end inside the item's line; the next chunk repeats it whole.
+        if ahead is not None and text[found:].strip() == line.strip() and line.strip() in ahead.get_content():
+            at = ahead.get_content().find(line.strip())
+            return Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1)
+        return Place(node, found)
+    if goes_on and ahead is not None:
+        found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent)
+        if found is not None:
+            return Place(ahead, found)
+    return None
+
+
+def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> Place | None:
+    section = node.metadata.get("section", "")
+    phase = PHASE_HEADING.match(shown_heading(section))
+    if not phase:
+        return None
+    parent = section.rsplit(" > ", 1)[0] if " > " in section else ""
+    word, number = phase.group(1).lower(), int(phase.group(2))
+    current = node
+    for _ in range(MAX_CHUNKS_AHEAD):
+        ahead = next((n for i in following_ids(current.node_id) if (n := following(i)) is not None), None)
+        if ahead is None:
+            return None
+        other = ahead.metadata.get("section", "")
+        if not other.startswith(parent):
+            return None  # left the part of the document the phases belong to
+        found = PHASE_HEADING.match(shown_heading(other))
+        if found and found.group(1).lower() == word and int(found.group(2)) == number + 1:
+            first = next((o for o, line in _lines(ahead.get_content()) if line.strip() and not HEADING.match(line.strip())), 0)
+            return Place(ahead, first)
+        current = ahead
+    return None
+
+
+def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> Place | None:
+    """Where the step after the sentence at `start` of chunk `node` begins: the next
+    numbered item of its list, else the next numbered phase after its section
+    ("Fase 1 ..." -> "Fase 2 ..."); None when it is no numbered step.
+    `following(chunk_id)` gives a chunk by id (None when there is no such chunk)."""
+    text = node.get_content()
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end]
+    item = STEP_ITEM.match(line)
+    if item:
+        found = _next_item(node, line_end, int(item.group(1)), indent(line), following)
+        if found is not None:
+            return found
+    # Not a numbered item, or the last of its list: the next phase, if the section is one.
+    return _next_phase(node, following)

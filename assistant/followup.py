@@ -6,8 +6,11 @@ resolved with a few deterministic rules before the question goes to `ask`:
 * a short question that starts like a follow-up ("en ...", "en in ...",
   "en voor ...", "wat als ...", "hoe zit dat in ...", "geldt dat ook ...",
   "ook in ..."), a question that only names a region ("Rotterdam?"), or a
-  short question without topic words of its own ("en dan?") is combined with
+  short question without topic words of its own ("en wie?") is combined with
   the previous question;
+* a follow-up that only asks what comes next ("en dan?", "wat is de volgende
+  stap?") follows the previous question as a sentence of its own, so the
+  answerer finds the step it describes and quotes the one after it;
 * combining replaces the region the previous question named with the new one
   ("... in de Drechtsteden?" + "en in Rotterdam?" -> "... in Rotterdam?"), or
   appends the new words to it ("... bij leerplicht?" + "en voor het vo?" ->
@@ -77,6 +80,14 @@ FOLLOWUP_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 STARTS_WITH_EN = re.compile(r"^\s*en\b", re.IGNORECASE)
+# A follow-up that only asks what comes next ("en dan?", "wat nu?", "wat is de volgende stap?"):
+# the previous question describes the step it is about (see next_step.py).
+NEXT_STEP_ONLY = re.compile(
+    r"^\s*(?:en\s+)?(?:dan|daarna|verder|vervolgens|wat\s+nu|wat\s+dan|hoe\s+(?:nu\s+)?verder|"
+    r"wat\s+is\s+(?:dan\s+)?de\s+volgende\s+stap|wat\s+(?:gebeurt|komt)\s+er\s+(?:dan|daarna|vervolgens|nu)|"
+    r"wat\s+(?:moet|doe|doen|kan)\s+(?:ik|we|wij|je|u)\s+(?:dan|daarna|nu)(?:\s+doen)?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 INTERROGATIVES = {"wat", "wie", "wanneer", "hoe", "welke", "welk", "waar", "waarom", "hoelang", "hoeveel"}
 QUESTION_WORDS = INTERROGATIVES | {
@@ -215,6 +226,9 @@ def _combine(previous: str, rest: str) -> str:
 def _rewrite_one(question: str, previous: str | None) -> str:
     if not previous:
         return question
+    if NEXT_STEP_ONLY.match(question):
+        # "en dan?" after "Ouders komen niet opdagen bij de jeugdarts.": the situation, then the question.
+        return f"{previous.strip()} {_finish(question)}"
     rest = _followup_rest(question)
     if rest is None:
         return question

@@ -50,8 +50,19 @@ def test_followup_that_is_a_question_of_its_own_borrows_only_the_region():
 
 
 def test_short_question_without_topic_reuses_the_previous_question():
-    assert rewrite_followup("En dan?", [MELDEN]) == MELDEN
     assert rewrite_followup("en wie?", [MELDEN]) == "Wie meld ik verzuim bij leerplicht?"
+    assert rewrite_followup("En?", [MELDEN]) == MELDEN
+
+
+def test_a_followup_asking_what_comes_next_follows_the_situation_it_is_about():
+    # "En dan?" asks for the step after the one the previous question was about (next_step.py).
+    assert rewrite_followup("En dan?", [MELDEN]) == f"{MELDEN} En dan?"
+    situation = "Ouders komen niet opdagen bij de jeugdarts in de Drechtsteden."
+    assert rewrite_followup("wat nu", [situation]) == f"{situation} Wat nu?"
+    assert rewrite_followup("Wat is de volgende stap?", [situation]) == f"{situation} Wat is de volgende stap?"
+    # A next-step question with a topic of its own stands alone.
+    own = "Wat is de volgende stap na een melding bij leerplicht?"
+    assert rewrite_followup(own, [situation]) == own
 
 
 def test_chains_resolve_against_the_first_standalone_question():

@@ -338,7 +338,7 @@ class Lexicon:
             if known:
                 terms.add(known)
                 if known in self.person_forms:
-                    forms[known] = forms.get(known, (known,)) + self.person_forms[known]
+                    forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + self.person_forms[known]))
                 verb = self.participle_stem(word)
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.

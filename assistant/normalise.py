@@ -61,6 +61,10 @@ PHRASES: list[tuple[re.Pattern, str]] = [
     # A temporary place at another school or a care group is what the documents call a brugplaats.
     (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats"),
     (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts"),  # the common name of the JGZ jeugdarts
+    # Going on holiday in school time is what the documents call luxe verzuim.
+    # (Not a school holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim.)
+    (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd|"
+                r"(voor|na)\s+de\s+(kerst|voorjaars|herfst|zomer|mei)vakantie)\b", re.I), "vakantie luxe verzuim"),
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",

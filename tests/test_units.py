@@ -220,6 +220,10 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Kan hij naar een tussenplekje?").phrases == ["brugplaats"]
     assert normalise("Wat doet de schoolarts?").phrases == ["jeugdarts"]
     assert normalise("Hoe lang duurt een brugplaats?").phrases == []  # already the documents' word
+    # A holiday in school time is luxe verzuim; a school holiday itself is not.
+    assert normalise("Ze gaan een week voor de kerstvakantie op wintersport.").phrases == ["vakantie luxe verzuim"]
+    assert normalise("Mag een kind eerder met vakantie?").phrases == ["vakantie luxe verzuim"]
+    assert normalise("Wanneer begint de zomervakantie?").phrases == []
 
 
 def test_abbreviations_are_expanded_only_in_capitals():

@@ -302,12 +302,15 @@ class Lexicon:
                     break
         return found
 
-    def question_terms(self, question: str, aliases: dict[str, str] | None = None) -> "QuestionTerms":
+    def question_terms(self, question: str, aliases: dict[str, str] | None = None,
+                       understood: frozenset[str] | set[str] = frozenset()) -> "QuestionTerms":
         """Content stems of a question, typo-corrected, with OOV words and names split off.
 
         `aliases` maps abbreviations in the question to their spelled-out form:
         one concept, met by a passage that has either (and counted once), so a
         passage spelling it out does not outweigh one that uses the abbreviation.
+        `understood` words (those a phrase put in the documents' terms, see
+        `normalise.PHRASES`) count through the phrase, not on their own.
         """
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
@@ -324,7 +327,7 @@ class Lexicon:
         # Rotterdam and the Drechtsteden lie in Zuid-Holland: that "holland" is no other place.
         other_places = self.other_places - ({"holland"} if ZUID_HOLLAND.search(question) else set())
         for word in self.words(question):
-            if word in split_off:
+            if word in split_off or word in understood:
                 continue
             if word in other_places:
                 places.add(word)

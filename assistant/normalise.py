@@ -61,6 +61,12 @@ PHRASES: list[tuple[re.Pattern, str]] = [
     # A temporary place at another school or a care group is what the documents call a brugplaats.
     (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats"),
     (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts"),  # the common name of the JGZ jeugdarts
+    # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten" or "achtereenvolgend".
+    (re.compile(r"\b(aan\s+(één|een|1)\s+stuk|achter\s+elkaar|onafgebroken|zonder\s+onderbreking)\b", re.I),
+     "aaneengesloten"),
+    # Staying away without a valid reason is what the documents call ongeoorloofd verzuim.
+    (re.compile(r"\bzonder\s+(geldige|goede|geoorloofde)\s+(reden|redenen)\b|\bweg\s*(blijf|blijft|blijven|bleef|bleven)\b|"
+                r"\bwegblij\w*", re.I), "ongeoorloofd verzuim"),
     # Going on holiday in school time is what the documents call luxe verzuim.
     # (Not a school holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim.)
     (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd|"
@@ -94,6 +100,9 @@ class Normalised:
     text: str  # the question, white space collapsed
     abbreviations: dict[str, str] = field(default_factory=dict)  # "SBO" -> "speciaal basisonderwijs"
     phrases: list[str] = field(default_factory=list)  # "spijbelen" -> "ongeoorloofd verzuim"
+    # The question's words that a phrase stands for ("wegblijft", "wintersport"): not words
+    # the documents never use, since the phrase says them in the documents' terms.
+    understood: frozenset[str] = frozenset()
 
     @property
     def query(self) -> str:
@@ -109,11 +118,20 @@ def normalise(question: str) -> Normalised:
         full = ABBREVIATIONS[match.group(1)]
         if full.lower() not in text.lower():
             abbreviations.setdefault(match.group(1), full)
-    phrases = [term for pattern, term in PHRASES if pattern.search(text) and term.lower() not in text.lower()]
+    phrases, understood = [], set()
+    for pattern, term in PHRASES:
+        matches = list(pattern.finditer(text))
+        if matches and term.lower() not in text.lower():
+            phrases.append(term)
+            understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))
     for match in AGE_OF.finditer(text):
         digit = DIGITS.get(match.group(1).lower(), match.group(1))
         phrases += [f"{digit} jaar"] + ([f"{NUMBER_NAMES[digit]}jarige"] if digit in NUMBER_NAMES else [])
-    return Normalised(text, abbreviations, phrases)
+    # A word the phrase itself has or builds on ("te laat" -> "te laat komen", "thuiszitten" ->
+    # "thuiszitter", "ziek" -> "ziekteverzuim") still counts on its own.
+    said = {w.lower() for phrase in phrases for w in re.findall(r"\w+", phrase)}
+    understood = {w for w in understood if not any(p.startswith(w[: max(4, len(w) - 2)]) for p in said)}
+    return Normalised(text, abbreviations, phrases, frozenset(understood))
 
 
 def normalise_query(question: str) -> str:

@@ -226,6 +226,23 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Wanneer begint de zomervakantie?").phrases == []
 
 
+def test_words_a_phrase_restates_count_through_the_phrase():
+    from assistant.normalise import normalise
+
+    question = normalise("Hoe heet het als een kind een maand aan één stuk zonder geldige reden wegblijft?")
+    assert question.phrases == ["aaneengesloten", "ongeoorloofd verzuim"]
+    assert {"stuk", "reden", "geldige", "wegblijft"} <= question.understood
+    lexicon = Lexicon()
+    lexicon.df = {"kind": 40, "maand": 9, "red": 7, "aaneengeslot": 2, "ongeoorloofd": 5, "verzuim": 80}
+    text = f"{question.text} ({'; '.join(question.phrases)})"
+    terms = lexicon.question_terms(text, understood=question.understood)
+    assert terms.terms == {"kind", "maand", "aaneengeslot", "ongeoorloofd", "verzuim"} and not terms.oov
+    assert "red" in lexicon.question_terms(text).terms and lexicon.question_terms(text).oov
+    # A word the phrase builds on still counts on its own ("thuiszitten" -> "thuiszitter").
+    assert not normalise("Het thuiszitten duurt lang.").understood
+    assert not normalise("Ze komt te laat.").understood
+
+
 def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")

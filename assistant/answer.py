@@ -776,7 +776,8 @@ class ExtractiveAnswerer:
         # Abbreviations count once, met by either form (see `Lexicon.question_terms`).
         searched = evidence.normalised
         text = f"{searched.text} ({'; '.join(searched.phrases)})" if searched.phrases else searched.text
-        terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood)
+        terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
+                                            spelled_out=searched.spelled)
         named = evidence.named
         ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
         signals = self.signals(evidence, terms, ranked)

@@ -303,14 +303,17 @@ class Lexicon:
         return found
 
     def question_terms(self, question: str, aliases: dict[str, str] | None = None,
-                       understood: frozenset[str] | set[str] = frozenset()) -> "QuestionTerms":
+                       understood: frozenset[str] | set[str] = frozenset(),
+                       spelled_out: dict[str, str] | None = None) -> "QuestionTerms":
         """Content stems of a question, typo-corrected, with OOV words and names split off.
 
         `aliases` maps abbreviations in the question to their spelled-out form:
         one concept, met by a passage that has either (and counted once), so a
         passage spelling it out does not outweigh one that uses the abbreviation.
         `understood` words (those a phrase put in the documents' terms, see
-        `normalise.PHRASES`) count through the phrase, not on their own.
+        `normalise.PHRASES`) count through the phrase, not on their own. `spelled_out`
+        maps abbreviations to the spelled-out form the question uses: its words are
+        also met by the abbreviation ("speciaal basisonderwijs" by "SBO").
         """
         names = {m.lower() for m in CAPITALISED.findall(question)}
         terms, oov, places = set(), set(), set()
@@ -372,6 +375,11 @@ class Lexicon:
             elif short in oov:  # only the spelled-out form is in the documents
                 oov.discard(short)
                 terms.update(spelled)
+        for abbreviation, full in (spelled_out or {}).items():
+            short = self._stemmer.stemWord(abbreviation.lower())
+            for term in self.stems(full) & terms:
+                if term != short:
+                    forms[term] = tuple(dict.fromkeys(forms.get(term, (term,)) + (short,)))
         return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts, forms=forms)
 
 

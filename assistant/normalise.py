@@ -103,11 +103,14 @@ class Normalised:
     # The question's words that a phrase stands for ("wegblijft", "wintersport"): not words
     # the documents never use, since the phrase says them in the documents' terms.
     understood: frozenset[str] = frozenset()
+    # Abbreviations whose spelled-out form the question uses ("speciaal basisonderwijs" -> "SBO"):
+    # the passages that abbreviate it are searched and count as well.
+    spelled: dict[str, str] = field(default_factory=dict)
 
     @property
     def query(self) -> str:
         """What retrieval searches: the question plus every expansion."""
-        added = list(dict.fromkeys([*self.abbreviations.values(), *self.phrases]))
+        added = list(dict.fromkeys([*self.abbreviations.values(), *self.spelled, *self.phrases]))
         return f"{self.text} ({'; '.join(added)})" if added else self.text
 
 
@@ -118,6 +121,11 @@ def normalise(question: str) -> Normalised:
         full = ABBREVIATIONS[match.group(1)]
         if full.lower() not in text.lower():
             abbreviations.setdefault(match.group(1), full)
+    spelled: dict[str, str] = {}
+    for short, full in ABBREVIATIONS.items():  # the first abbreviation of a form ("IB", not "IB-er")
+        if (full not in spelled.values() and short not in abbreviations and short not in text and full != f"{short} Rotterdam"
+                and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", text, re.IGNORECASE)):
+            spelled[short] = full
     phrases, understood = [], set()
     for pattern, term in PHRASES:
         matches = list(pattern.finditer(text))
@@ -131,7 +139,7 @@ def normalise(question: str) -> Normalised:
     # "thuiszitter", "ziek" -> "ziekteverzuim") still counts on its own.
     said = {w.lower() for phrase in phrases for w in re.findall(r"\w+", phrase)}
     understood = {w for w in understood if not any(p.startswith(w[: max(4, len(w) - 2)]) for p in said)}
-    return Normalised(text, abbreviations, phrases, frozenset(understood))
+    return Normalised(text, abbreviations, phrases, frozenset(understood), spelled)
 
 
 def normalise_query(question: str) -> str:

@@ -249,6 +249,21 @@ def test_abbreviations_are_expanded_only_in_capitals():
     assert normalise_query("is dat zo?") == "is dat zo?"
 
 
+def test_a_spelled_out_form_is_also_met_by_its_abbreviation():
+    from assistant.normalise import normalise
+
+    question = normalise("Hoe lang duurt een plek op het speciaal basisonderwijs?")
+    assert question.spelled == {"SBO": "speciaal basisonderwijs"} and "(SBO)" in question.query
+    assert normalise("Wat doet de intern begeleider?").spelled == {"IB": "intern begeleider"}  # one abbreviation
+    assert normalise("Wat doet de IB?").spelled == {}  # already abbreviated (and spelled out for the search)
+    lexicon = Lexicon()
+    lexicon.df = {"speciaal": 9, "basisonderwijs": 7, "sbo": 12, "plek": 5, "dur": 4}
+    terms = lexicon.question_terms(question.text, spelled_out=question.spelled)
+    assert terms.met("speciaal", {"sbo"}) and terms.met("basisonderwijs", {"sbo"})
+    assert not lexicon.question_terms(question.text).met("speciaal", {"sbo"})
+    assert not terms.met("plek", {"sbo"})
+
+
 def test_question_checks_give_english_and_dutch_messages():
     settings = Settings(_env_file=None)
     assert check_question("  Wanneer\tmeld ik?\x00 ", settings) == "Wanneer meld ik?"

@@ -67,6 +67,9 @@ PHRASES: list[tuple[re.Pattern, str]] = [
     # Staying away without a valid reason is what the documents call ongeoorloofd verzuim.
     (re.compile(r"\bzonder\s+(geldige|goede|geoorloofde)\s+(reden|redenen)\b|\bweg\s*(blijf|blijft|blijven|bleef|bleven)\b|"
                 r"\bwegblij\w*", re.I), "ongeoorloofd verzuim"),
+    # Forcing a school place through is what the documents call doorzettingsmacht.
+    (re.compile(r"\b(af\s+te\s+dwingen|afdwing\w*|afdwong\w*|forceren|forceert|doordrukken|doordrukt)\b", re.I),
+     "doorzettingsmacht"),
     # Going on holiday in school time is what the documents call luxe verzuim.
     # (Not a school holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim.)
     (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd|"

@@ -224,6 +224,7 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Ze gaan een week voor de kerstvakantie op wintersport.").phrases == ["vakantie luxe verzuim"]
     assert normalise("Mag een kind eerder met vakantie?").phrases == ["vakantie luxe verzuim"]
     assert normalise("Wanneer begint de zomervakantie?").phrases == []
+    assert normalise("Wie mag een plek voor hem afdwingen?").phrases == ["doorzettingsmacht"]
 
 
 def test_words_a_phrase_restates_count_through_the_phrase():

@@ -800,7 +800,8 @@ class ExtractiveAnswerer:
                 step, shown = after[id(s)], quotes[-1].parts
                 text = step.node.node.get_content()
                 parts = [text[a:b] for a, b in self._blocks(step) if text[a:b] not in shown]
-                quotes.append(Quote(node=step.node.node, parts=parts, lead="Daarna"))
+                if parts:  # (all of it already shown: a chunk's overlap repeats the step)
+                    quotes.append(Quote(node=step.node.node, parts=parts, lead="Daarna"))
         return compose(evidence.question, quotes)
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> dict[int, Scored]:
@@ -832,8 +833,8 @@ class ExtractiveAnswerer:
             step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
                           float(np.dot(record.vector, evidence.query_vector)), s.score)
             if any(c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c))
-                   for c in chosen):
-                continue  # already quoted
+                   for c in chosen) or any(self._quote_text(step) in self._quote_text(c) for c in chosen):
+                continue  # already quoted (in another chunk too: the splitter's overlap repeats lines)
             after[id(s)] = step
         return after
 

@@ -108,6 +108,8 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
             )
         citation = citations[node.node_id]
         parts = [plain(p) for p in quote.parts if plain(p)]
+        if not parts:
+            continue
         citation.quotes.extend(parts)
         where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""

@@ -80,6 +80,7 @@ FOLLOWUP_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 STARTS_WITH_EN = re.compile(r"^\s*en\b", re.IGNORECASE)
+NEXT_STEP_QUESTION = "Wat is de volgende stap?"
 # A follow-up that only asks what comes next ("en dan?", "wat nu?", "wat is de volgende stap?"):
 # the previous question describes the step it is about (see next_step.py).
 NEXT_STEP_ONLY = re.compile(
@@ -227,8 +228,9 @@ def _rewrite_one(question: str, previous: str | None) -> str:
     if not previous:
         return question
     if NEXT_STEP_ONLY.match(question):
-        # "en dan?" after "Ouders komen niet opdagen bij de jeugdarts.": the situation, then the question.
-        return f"{previous.strip()} {_finish(question)}"
+        # "en dan?" after "Ouders komen niet opdagen bij de jeugdarts.": the situation, then the
+        # question in the words the answerer knows (next_step.NEXT_QUESTION).
+        return f"{previous.strip()} {NEXT_STEP_QUESTION}"
     rest = _followup_rest(question)
     if rest is None:
         return question

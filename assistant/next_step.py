@@ -27,8 +27,8 @@ from assistant.cite import shown_heading
 
 # "Wat is de volgende stap?", "Wat gebeurt er daarna?", "Wat nu?", "... wat dan?"
 NEXT_QUESTION = re.compile(
-    r"\b(volgende\s+stap\w*|vervolgstap\w*|wat\s+nu|wat\s+dan|en\s+dan|daarna|vervolgens|hoe\s+verder|"
-    r"wat\s+(gebeurt|moet|doe|doen|kan)\s+(er|ik|we|wij|je|u|de\s+school)?\s*(dan|nu)\b)",
+    r"\b(volgende\s+stap\w*|vervolgstap\w*|wat\s+nu|wat\s+dan|en\s+dan|daarna|vervolgens|hoe\s+(nu\s+)?verder|"
+    r"wat\s+(gebeurt|moet|doe|doen|kan|komt)\s+(er|ik|we|wij|je|u|de\s+school)?\s*(dan|nu))\b",
     re.IGNORECASE,
 )
 # A numbered list item ("- **6.** Leerling en ouders ...", "3. De school ...", "2) ...").
@@ -75,13 +75,19 @@ def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
     return out
 
 
-def _item_in(text: str, start: int, number: int, own_indent: int) -> tuple[int | None, bool]:
+def _item_in(text: str, start: int, number: int, own_indent: int, continued: bool = False) -> tuple[int | None, bool]:
     """(offset of the item numbered `number` at `own_indent` after `start`, whether the
-    list may go on past the end of `text`). `start` is just after an item's line."""
+    list may go on past the end of `text`). `start` is just after an item's line; with
+    `continued`, `text` is the next chunk, which may begin with the rest of that item
+    (the splitter's overlap can start inside it)."""
     last_is_item = True
     for offset, line in _lines(text, start):
         if not line.strip():
             continue
+        if continued:
+            if not BULLET.match(line) and not HEADING.match(line.strip()):
+                continue  # the end of the item the previous chunk ended in
+            continued = False
         if HEADING.match(line.strip()):
             return None, False  # a new section: the list has ended
         item = STEP_ITEM.match(line)
@@ -108,7 +114,7 @@ def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
             return Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1)
         return Place(node, found)
     if goes_on and ahead is not None:
-        found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent)
+        found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
         if found is not None:
             return Place(ahead, found)
     return None

@@ -51,29 +51,36 @@ ABBREVIATIONS: dict[str, str] = {
     "PPO": "PPO Rotterdam",
 }
 
-# Everyday phrasings -> the documents' own terms (matched case-insensitively).
-PHRASES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\bmeld\w*\b.*\bleerplicht|\bleerplicht\w*\b.*\bmeld", re.I), "melding van verzuim"),
-    (re.compile(r"\bspijbel\w*", re.I), "ongeoorloofd verzuim"),
-    (re.compile(r"\bziek\b|\bziekte\b", re.I), "ziekteverzuim"),
-    (re.compile(r"\bte laat\b", re.I), "te laat komen"),
-    (re.compile(r"\bthuis\s*zit\w*|\bzit\w* (al )?\w* ?thuis\b", re.I), "thuiszitter"),
+# Abbreviations a question may use that the documents never write: not added to a search.
+UNWRITTEN = {"LP"}
+
+# Everyday phrasings -> the documents' own terms (matched case-insensitively). `restates`:
+# the phrase says what the matched words say, so they count through it (see `Normalised.understood`);
+# otherwise the words keep counting on their own ("melden ... leerplicht" names the topic).
+PHRASES: list[tuple[re.Pattern, str, bool]] = [
+    (re.compile(r"\bmeld\w*\b.*\bleerplicht|\bleerplicht\w*\b.*\bmeld", re.I), "melding van verzuim", False),
+    (re.compile(r"\bspijbel\w*", re.I), "ongeoorloofd verzuim", True),
+    (re.compile(r"\bziek\b|\bziekte\b", re.I), "ziekteverzuim", False),
+    (re.compile(r"\bte laat\b", re.I), "te laat komen", False),
+    (re.compile(r"\bthuis\s*zit\w*|\bzit\w* (al )?\w* ?thuis\b", re.I), "thuiszitter", False),
     # A temporary place at another school or a care group is what the documents call a brugplaats.
-    (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats"),
-    (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts"),  # the common name of the JGZ jeugdarts
-    # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten" or "achtereenvolgend".
+    (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats",
+     True),
+    (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts", True),  # the common name of the JGZ jeugdarts
+    # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten".
     (re.compile(r"\b(aan\s+(één|een|1)\s+stuk|achter\s+elkaar|onafgebroken|zonder\s+onderbreking)\b", re.I),
-     "aaneengesloten"),
+     "aaneengesloten", True),
     # Staying away without a valid reason is what the documents call ongeoorloofd verzuim.
-    (re.compile(r"\bzonder\s+(geldige|goede|geoorloofde)\s+(reden|redenen)\b|\bweg\s*(blijf|blijft|blijven|bleef|bleven)\b|"
-                r"\bwegblij\w*", re.I), "ongeoorloofd verzuim"),
+    (re.compile(r"\bzonder\s+(geldige|goede|geoorloofde)\s+(reden|redenen)\b", re.I), "ongeoorloofd verzuim", True),
+    # Staying away from school ("wegblijven") is verzuim, with or without a valid reason.
+    (re.compile(r"\bweg\s*(blijf|blijft|blijven|bleef|bleven)\b|\bwegblij\w*|\bweggebleven\b", re.I), "verzuim", True),
     # Forcing a school place through is what the documents call doorzettingsmacht.
     (re.compile(r"\b(af\s+te\s+dwingen|afdwing\w*|afdwong\w*|forceren|forceert|doordrukken|doordrukt)\b", re.I),
-     "doorzettingsmacht"),
-    # Going on holiday in school time is what the documents call luxe verzuim.
-    # (Not a school holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim.)
-    (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd|"
-                r"(voor|na)\s+de\s+(kerst|voorjaars|herfst|zomer|mei)vakantie)\b", re.I), "vakantie luxe verzuim"),
+     "doorzettingsmacht", True),
+    # Going on holiday in school time is what the documents call luxe verzuim (not a school
+    # holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim).
+    (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd)\b", re.I),
+     "vakantie luxe verzuim", True),
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",
@@ -125,16 +132,22 @@ def normalise(question: str) -> Normalised:
         if full.lower() not in text.lower():
             abbreviations.setdefault(match.group(1), full)
     spelled: dict[str, str] = {}
-    for short, full in ABBREVIATIONS.items():  # the first abbreviation of a form ("IB", not "IB-er")
-        if (full not in spelled.values() and short not in abbreviations and short not in text and full != f"{short} Rotterdam"
-                and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", text, re.IGNORECASE)):
+    taken: list[tuple[int, int]] = []  # "voortgezet speciaal onderwijs" is VSO, not also SO
+    for short, full in sorted(ABBREVIATIONS.items(), key=lambda item: -len(item[1])):
+        # The first abbreviation of a form ("IB", not "IB-er"); "LP" the documents never write.
+        if full in spelled.values() or short in abbreviations or short in text or short in UNWRITTEN:
+            continue
+        found = re.search(rf"(?<!\w){re.escape(full)}(?!\w)", text, re.IGNORECASE)
+        if found and full != f"{short} Rotterdam" and not any(a <= found.start() and found.end() <= b for a, b in taken):
             spelled[short] = full
+            taken.append(found.span())
     phrases, understood = [], set()
-    for pattern, term in PHRASES:
+    for pattern, term, restates in PHRASES:
         matches = list(pattern.finditer(text))
         if matches and term.lower() not in text.lower():
             phrases.append(term)
-            understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))
+            if restates:
+                understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))
     for match in AGE_OF.finditer(text):
         digit = DIGITS.get(match.group(1).lower(), match.group(1))
         phrases += [f"{digit} jaar"] + ([f"{NUMBER_NAMES[digit]}jarige"] if digit in NUMBER_NAMES else [])

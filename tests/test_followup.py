@@ -56,10 +56,10 @@ def test_short_question_without_topic_reuses_the_previous_question():
 
 def test_a_followup_asking_what_comes_next_follows_the_situation_it_is_about():
     # "En dan?" asks for the step after the one the previous question was about (next_step.py).
-    assert rewrite_followup("En dan?", [MELDEN]) == f"{MELDEN} En dan?"
+    assert rewrite_followup("En dan?", [MELDEN]) == f"{MELDEN} Wat is de volgende stap?"
     situation = "Ouders komen niet opdagen bij de jeugdarts in de Drechtsteden."
-    assert rewrite_followup("wat nu", [situation]) == f"{situation} Wat nu?"
-    assert rewrite_followup("Wat is de volgende stap?", [situation]) == f"{situation} Wat is de volgende stap?"
+    for followup in ("wat nu", "dan?", "Wat komt er nu?", "Wat is de volgende stap?"):
+        assert rewrite_followup(followup, [situation]) == f"{situation} Wat is de volgende stap?", followup
     # A next-step question with a topic of its own stands alone.
     own = "Wat is de volgende stap na een melding bij leerplicht?"
     assert rewrite_followup(own, [situation]) == own

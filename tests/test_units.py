@@ -224,24 +224,29 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Ze gaan een week voor de kerstvakantie op wintersport.").phrases == ["vakantie luxe verzuim"]
     assert normalise("Mag een kind eerder met vakantie?").phrases == ["vakantie luxe verzuim"]
     assert normalise("Wanneer begint de zomervakantie?").phrases == []
+    assert normalise("Kan hij na de zomervakantie naar het vso?").phrases == []
     assert normalise("Wie mag een plek voor hem afdwingen?").phrases == ["doorzettingsmacht"]
+    # Staying away is verzuim; only "zonder geldige reden" makes it ongeoorloofd.
+    assert normalise("Wat als hij voor een begrafenis wegblijft?").phrases == ["verzuim"]
 
 
 def test_words_a_phrase_restates_count_through_the_phrase():
     from assistant.normalise import normalise
 
-    question = normalise("Hoe heet het als een kind een maand aan één stuk zonder geldige reden wegblijft?")
+    question = normalise("Hoe heet het als een kind een maand aan één stuk zonder geldige reden verzuimt?")
     assert question.phrases == ["aaneengesloten", "ongeoorloofd verzuim"]
-    assert {"stuk", "reden", "geldige", "wegblijft"} <= question.understood
+    assert {"stuk", "reden", "geldige"} <= question.understood
     lexicon = Lexicon()
-    lexicon.df = {"kind": 40, "maand": 9, "red": 7, "aaneengeslot": 2, "ongeoorloofd": 5, "verzuim": 80}
+    lexicon.df = {"kind": 40, "maand": 9, "red": 7, "aaneengeslot": 2, "ongeoorloofd": 5, "verzuim": 80, "verzuimt": 2}
     text = f"{question.text} ({'; '.join(question.phrases)})"
     terms = lexicon.question_terms(text, understood=question.understood)
-    assert terms.terms == {"kind", "maand", "aaneengeslot", "ongeoorloofd", "verzuim"} and not terms.oov
+    assert terms.terms == {"kind", "maand", "aaneengeslot", "ongeoorloofd", "verzuim", "verzuimt"} and not terms.oov
     assert "red" in lexicon.question_terms(text).terms and lexicon.question_terms(text).oov
-    # A word the phrase builds on still counts on its own ("thuiszitten" -> "thuiszitter").
+    # A word the phrase builds on still counts on its own ("thuiszitten" -> "thuiszitter"), and
+    # the words of a phrase that does not restate them ("meld ... bij leerplicht") as well.
     assert not normalise("Het thuiszitten duurt lang.").understood
     assert not normalise("Ze komt te laat.").understood
+    assert not normalise("Wanneer meld ik langdurig ziekteverzuim bij leerplicht?").understood
 
 
 def test_abbreviations_are_expanded_only_in_capitals():
@@ -257,6 +262,8 @@ def test_a_spelled_out_form_is_also_met_by_its_abbreviation():
     assert question.spelled == {"SBO": "speciaal basisonderwijs"} and "(SBO)" in question.query
     assert normalise("Wat doet de intern begeleider?").spelled == {"IB": "intern begeleider"}  # one abbreviation
     assert normalise("Wat doet de IB?").spelled == {}  # already abbreviated (and spelled out for the search)
+    assert normalise("Naar het voortgezet speciaal onderwijs?").spelled == {"VSO": "voortgezet speciaal onderwijs"}
+    assert normalise("Wanneer meld ik bij leerplicht?").spelled == {}  # the documents never write "LP"
     lexicon = Lexicon()
     lexicon.df = {"speciaal": 9, "basisonderwijs": 7, "sbo": 12, "plek": 5, "dur": 4}
     terms = lexicon.question_terms(question.text, spelled_out=question.spelled)
@@ -949,3 +956,18 @@ def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
     node.metadata.update(region="Rotterdam", organisation="PPO Rotterdam")
     answer = compose("Wat is de volgende stap?", [Quote(node, ["1. Eerst."]), Quote(node, ["2. Dan."], lead="Daarna")])
     assert "- Daarna, onder „Fase 1 Melding”: „2. Dan.”" in answer.answer
+    # A quote left without parts (all of it already shown) is no quote, and no crash.
+    assert "Daarna" not in compose("?", [Quote(node, ["1. Eerst."]), Quote(node, ["  "], lead="Daarna")]).answer
+
+
+def test_a_next_step_is_found_past_the_rest_of_an_item_and_never_quoted_twice():
+    from assistant.next_step import asks_next_step, next_step
+
+    assert not asks_next_step("Wat moet de school daarnaast doen?")  # "daarnaast" is no "daarna"
+    assert not asks_next_step("Wat nummer heeft de stap?")
+    # The next chunk starts inside item 2 (the splitter's overlap): step 3 is after it.
+    first = "1. Eerst.\n2. Leerplicht nodigt ouders uit. Dat gebeurt schriftelijk."
+    rest = "Dat gebeurt schriftelijk.\n3. Het gesprek."
+    chunks = {"doc#1.0": _chunk("doc#1.0", first, "Fase 1 Melding"), "doc#1.1": _chunk("doc#1.1", rest, "Fase 1 Melding")}
+    at = next_step(chunks["doc#1.0"], first.index("Leerplicht"), chunks.get)
+    assert at.node.node_id == "doc#1.1" and rest[at.start:].startswith("3. Het gesprek")

@@ -91,6 +91,11 @@ STRONG_VERBS = {
 # Left out: forms that are mostly other words ("gevallen", "vroeg", "namen", "wees",
 # "gelegen", "gezien", "gegeven", "geboden", "gesloten", "besloten", "verloren", "geweten").
 
+# A separable verb's participle: particle + ge + the verb ("ingeschakeld", "aangemeld", "opgeschaald").
+SEPARABLE_PARTICIPLE = re.compile(
+    r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
+)
+
 ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
 
 # Words shaped like a past participle that are not one ("gebied" is no form of "bieden").
@@ -254,6 +259,21 @@ class Lexicon:
                 return stem
         return None
 
+    def separable_participle(self, word: str) -> tuple[str, ...]:
+        """Corpus stems of the verb of a separable verb's participle ("ingeschakeld" ->
+        inschakel, schakel, schakelt): the documents also write it split ("School schakelt
+        kernpartners in"), where only the verb without its particle is left to meet."""
+        particle = SEPARABLE_PARTICIPLE.match(word)
+        if not particle or word[-1] not in "dt":
+            return ()
+        base = word[particle.end() : -1]
+        verb = base[:-2] + base[-1] if len(base) > 2 and base[-2:-1] == base[-3:-2] else base  # "gezet" -> zet
+        whole = word[particle.end() :]  # the -d or -t may be the verb's own ("aangemeld" -> melden)
+        # Split, the verb is finite ("schakelt ... in"); its bare stem may be another word
+        # ("uitgenodigd": "nodig").
+        forms = [particle.group(1) + verb + "en", particle.group(1) + whole + "en", verb + "t", whole + "t"]
+        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(forms) if st in self.df))
+
     @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
@@ -349,6 +369,9 @@ class Lexicon:
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
                     forms[known] = forms.get(known, (known,)) + (verb,)
+                if separable := self.separable_participle(word):
+                    # "ingeschakeld" is also met by "inschakelen" and "(School) schakelt (kernpartners) in".
+                    forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + separable))
                 split = self.split_compound(word)
                 if len(split) == 2 and known not in split:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"

@@ -971,3 +971,14 @@ def test_a_next_step_is_found_past_the_rest_of_an_item_and_never_quoted_twice():
     chunks = {"doc#1.0": _chunk("doc#1.0", first, "Fase 1 Melding"), "doc#1.1": _chunk("doc#1.1", rest, "Fase 1 Melding")}
     at = next_step(chunks["doc#1.0"], first.index("Leerplicht"), chunks.get)
     assert at.node.node_id == "doc#1.1" and rest[at.start:].startswith("3. Het gesprek")
+
+
+def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
+    lexicon = Lexicon()
+    lexicon.df = {"ingeschakeld": 2, "inschakel": 3, "schakelt": 2, "schakel": 4, "kernpartner": 9, "nodig": 30}
+    assert lexicon.separable_participle("ingeschakeld") == ("inschakel", "schakelt")
+    terms = lexicon.question_terms("Heeft de school de kernpartners ingeschakeld?")
+    assert terms.met("ingeschakeld", {"schakelt", "kernpartner"}) and terms.met("ingeschakeld", {"inschakel"})
+    assert not terms.met("ingeschakeld", {"schakel"})  # a bare stem may be another word
+    assert lexicon.separable_participle("uitgenodigd") == ()  # "nodig" is no form of "uitnodigen"
+    assert lexicon.separable_participle("gemeld") == ()  # no particle

@@ -96,6 +96,9 @@ SEPARABLE_PARTICIPLE = re.compile(
     r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
 )
 
+# A separable verb's infinitive: particle + the verb ("aanvragen", "inschakelen").
+SEPARABLE_INFINITIVE = re.compile(r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen)(\w{3,})en$")
+
 ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
 
 # Words shaped like a past participle that are not one ("gebied" is no form of "bieden").
@@ -369,6 +372,12 @@ class Lexicon:
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
                     forms[known] = forms.get(known, (known,)) + (verb,)
+                if split := SEPARABLE_INFINITIVE.match(word):
+                    # "aanvragen" is also met by "(de ouder) vraagt (het) aan": the split verb's -t form.
+                    finite = tuple(f for f in self.person_forms.get(self._stemmer.stemWord(split.group(2) + "en"), ())
+                                   if f.endswith("t"))
+                    if finite:
+                        forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + finite))
                 if separable := self.separable_participle(word):
                     # "ingeschakeld" is also met by "inschakelen" and "(School) schakelt (kernpartners) in".
                     forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + separable))

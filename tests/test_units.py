@@ -982,3 +982,13 @@ def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
     assert not terms.met("ingeschakeld", {"schakel"})  # a bare stem may be another word
     assert lexicon.separable_participle("uitgenodigd") == ()  # "nodig" is no form of "uitnodigen"
     assert lexicon.separable_participle("gemeld") == ()  # no particle
+
+
+def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
+    lexicon = Lexicon()
+    lexicon.df = {"aanvrag": 5, "vrag": 20, "vraagt": 4, "vrijstell": 6, "ouder": 60}
+    terms = lexicon.question_terms("Wie moet de vrijstelling aanvragen?")
+    # "De vrijstelling ... vraagt de ouder aan via de leerplichtambtenaar."
+    assert terms.met("aanvrag", {"vraagt", "vrijstell", "ouder"}) and terms.met("aanvrag", {"aanvrag"})
+    assert not terms.met("aanvrag", {"vrag"})  # the bare stem: "vragen" is not "aanvragen"
+    assert not lexicon.question_terms("Wat is het aanbod?").forms  # no infinitive

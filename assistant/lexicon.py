@@ -300,9 +300,9 @@ class Lexicon:
                         return (left,) if filler else (left, right)
         return ()
 
-    def separable_verbs(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
-        """(verb word, corpus stems of its joined forms) for each separable verb the
-        question splits: "vraag ... aan" -> aanvraag / aangevraagd.
+    def separable_verbs(self, question: str) -> list[tuple[str, tuple[str, ...], str]]:
+        """(verb word, corpus stems of its joined forms, particle) for each separable verb
+        the question splits: "vraag ... aan" -> aanvraag / aangevraagd.
 
         Hand-written: the Snowball stemmer sees "vraag" and "aan" as two words,
         while the documents write "de aanvraag" or "wordt aangevraagd". The verb
@@ -321,7 +321,7 @@ class Lexicon:
                 forms += [particle + "ge" + base + end for end in ("d", "t", "")]
                 stems = tuple(dict.fromkeys(st for st in self._stemmer.stemWords(forms) if st in self.df))
                 if stems:
-                    found.append((verb, stems))
+                    found.append((verb, stems, particle))
                     break
         return found
 
@@ -343,10 +343,11 @@ class Lexicon:
         parts: dict[str, tuple[str, ...]] = {}
         forms: dict[str, tuple[str, ...]] = {}
         verbs = self.separable_verbs(question)
-        for _, joined in verbs:
+        for _, joined, _ in verbs:
             terms.add(joined[0])
             forms[joined[0]] = joined  # met by any of its forms
-        split_off = {verb for verb, _ in verbs}  # "vraag" of "vraag ... aan" is not a topic of its own
+        # "vraag" and "aan" of "vraag ... aan" (and "mee" of "werken niet mee") are no topics of their own.
+        split_off = {verb for verb, _, _ in verbs} | {particle for _, _, particle in verbs}
         # A number says something only with its unit or label ("5 weken", "stap 5"): the
         # bare age in "Luuk is 4 en ..." must not match every "vier weken".
         split_off |= bare_numbers(question)

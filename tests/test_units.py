@@ -426,13 +426,17 @@ def test_a_split_separable_verb_is_read_as_the_documents_write_it():
     lexicon.df = {"aanvrag": 11, "aangevraagd": 2, "av1": 6, "robot": 1, "leerling": 90, "schol": 80,
                   "vraag": 12, "inzet": 14, "brugplat": 8}
     assert lexicon.separable_verbs("Hoe vraag ik een AV1-robot aan voor een leerling?") == [
-        ("vraag", ("aanvrag", "aangevraagd"))
+        ("vraag", ("aanvrag", "aangevraagd"), "aan")
     ]
     terms = lexicon.question_terms("Hoe vraag ik een AV1-robot aan voor een leerling?")
     assert "aanvrag" in terms.terms and "vraag" not in terms.terms
     # Met by either form: "de aanvraag" or "wordt aangevraagd".
     assert terms.met("aanvrag", {"aangevraagd"}) and terms.met("aanvrag", {"aanvrag"})
-    assert [v for v, _ in lexicon.separable_verbs("Wanneer zet je een brugplaats in?")] == ["zet"]
+    assert [v for v, _, _ in lexicon.separable_verbs("Wanneer zet je een brugplaats in?")] == ["zet"]
+    # The particle counts in the joined verb only: "mee" of "werken niet mee" is no topic of its own.
+    lexicon.df.update({"meewerk": 3, "mee": 20, "ouder": 60})
+    werken = lexicon.question_terms("Wat als ouders niet werken mee aan de oplossing?")
+    assert "meewerk" in werken.terms and "mee" not in werken.terms
     # "aan" before an article is a preposition, not a particle.
     assert lexicon.separable_verbs("Welke vraag stel ik aan de school?") == []
     assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms

@@ -193,9 +193,10 @@ class Evidence:
     region: str | None = None
     named: list[str] = field(default_factory=list)  # regions the question names
     defined: list[Entry] = field(default_factory=list)  # glossary terms the question asks the meaning of
-    # A chunk and its sentences by chunk id, for passages beyond the retrieved ones (the
-    # next step of a process, see next_step.py); None: not available.
-    chunk: Callable[[str], tuple[BaseNode, list[SentenceRecord]] | None] | None = None
+    # A chunk by id and a chunk's sentences by id, for passages beyond the retrieved ones
+    # (the next step of a process, see next_step.py); None: not available.
+    chunk: Callable[[str], BaseNode | None] | None = None
+    chunk_sentences: Callable[[str], list[SentenceRecord]] | None = None
 
 
 @dataclass
@@ -807,13 +808,8 @@ class ExtractiveAnswerer:
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> dict[int, Scored]:
         """For "wat is de volgende stap?": the step after each region's first quote, which
         matches the step the question describes (see next_step.py), by the quote's id."""
-        if evidence.chunk is None:
+        if evidence.chunk is None or evidence.chunk_sentences is None:
             return {}
-
-        def node(chunk_id: str) -> BaseNode | None:
-            found = evidence.chunk(chunk_id)
-            return found[0] if found else None
-
         after: dict[int, Scored] = {}
         regions: set[str] = set()
         for s in chosen:
@@ -821,13 +817,13 @@ class ExtractiveAnswerer:
             if region in regions:
                 continue
             regions.add(region)
-            place = next_step(s.node.node, s.record.start, node)
-            found = evidence.chunk(place.node.node_id) if place else None
-            if not found:
+            place = next_step(s.node.node, s.record.start, evidence.chunk)
+            if place is None:
                 continue
-            chunk, records = found
+            chunk = place.node
             line_end = chunk.get_content().find("\n", place.start)
-            record = next((r for r in records if place.start <= r.start and (line_end < 0 or r.start < line_end)), None)
+            record = next((r for r in evidence.chunk_sentences(chunk.node_id)
+                           if place.start <= r.start and (line_end < 0 or r.start < line_end)), None)
             if record is None:
                 continue
             step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.answer import Answerer, Evidence, ExtractiveAnswerer, regions_named, without_regions
 from assistant.cite import Answer
@@ -27,7 +27,7 @@ from assistant.embedding import (
     query_engine,
 )
 from assistant.glossary import asks_definition
-from assistant.index import RouteIndex, SentenceStore
+from assistant.index import RouteIndex, SentenceRecord, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
 from assistant.normalise import normalise
@@ -173,14 +173,15 @@ class Assistant:
             nodes = leading + [n for n in nodes if n.node.node_id not in lead]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined,
-                        chunk=self.chunk)
+                        chunk=self.chunk, chunk_sentences=self.chunk_sentences)
 
-    def chunk(self, chunk_id: str):
-        """A chunk node and its sentences by id, or None when there is no such chunk."""
+    def chunk(self, chunk_id: str) -> BaseNode | None:
+        """A chunk node by id, or None when there is no such chunk."""
         found = self.retriever.nodes([chunk_id])
-        if not found:
-            return None
-        return found[0], self.sentences.for_chunks([chunk_id])[chunk_id]
+        return found[0] if found else None
+
+    def chunk_sentences(self, chunk_id: str) -> list[SentenceRecord]:
+        return self.sentences.for_chunks([chunk_id])[chunk_id]
 
     def ask(self, question: str, region: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; raises AskError for input that cannot be asked."""

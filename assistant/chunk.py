@@ -29,6 +29,21 @@ def split_id(i: int, node: BaseNode) -> str:
     return f"{node.id_}.{i}"
 
 
+def section_of(chunk_id: str) -> str:
+    """The section a chunk id belongs to: `<document>#<section>` (see `split_id`)."""
+    return chunk_id.rsplit(".", 1)[0]
+
+
+def following_ids(chunk_id: str) -> list[str]:
+    """The ids the chunk after `chunk_id` may have (see `split_id`): the next part of its
+    section, or the first part of the next section."""
+    section, _, part = chunk_id.rpartition(".")
+    document, _, number = section.rpartition("#")
+    if not part.isdigit() or not number.isdigit():
+        return []
+    return [f"{section}.{int(part) + 1}", f"{document}#{int(number) + 1}.0"]
+
+
 class SectionMetadata(TransformComponent):
     """Store the full heading path of each section as `section` metadata, and give
     sections readable, deterministic ids `<document>#<n>` (n counts per document)."""
@@ -186,7 +201,7 @@ class ListIntroCarry(TransformComponent):
         # indent (-1 for a paragraph, else the introducing item's).
         open_intros: dict[str, list[tuple[str, int]]] = {}
         for node in nodes:
-            section = node.id_.rsplit(".", 1)[0]
+            section = section_of(node.id_)
             text = node.get_content()
             lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
             stack: list[tuple[str, int]] = []

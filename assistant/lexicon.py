@@ -368,20 +368,20 @@ class Lexicon:
             if known:
                 terms.add(known)
                 if known in self.person_forms:
-                    forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + self.person_forms[known]))
+                    _add_forms(forms, known, self.person_forms[known])
                 verb = self.participle_stem(word)
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
-                    forms[known] = forms.get(known, (known,)) + (verb,)
+                    _add_forms(forms, known, (verb,))
                 if split := SEPARABLE_INFINITIVE.match(word):
                     # "aanvragen" is also met by "(de ouder) vraagt (het) aan": the split verb's -t form.
                     finite = tuple(f for f in self.person_forms.get(self._stemmer.stemWord(split.group(2) + "en"), ())
                                    if f.endswith("t"))
                     if finite:
-                        forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + finite))
+                        _add_forms(forms, known, finite)
                 if separable := self.separable_participle(word):
                     # "ingeschakeld" is also met by "inschakelen" and "(School) schakelt (kernpartners) in".
-                    forms[known] = tuple(dict.fromkeys(forms.get(known, (known,)) + separable))
+                    _add_forms(forms, known, separable)
                 split = self.split_compound(word)
                 if len(split) == 2 and known not in split:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
@@ -397,7 +397,7 @@ class Lexicon:
                 oov.add(stem)
         for term, units in VALUE_UNITS.items():
             if term in terms:
-                forms[term] = forms.get(term, (term,)) + units
+                _add_forms(forms, term, units)
         for abbreviation, full in (aliases or {}).items():
             short = self._stemmer.stemWord(abbreviation.lower())
             spelled = tuple(sorted(self.stems(full) - {short}))
@@ -412,8 +412,13 @@ class Lexicon:
             short = self._stemmer.stemWord(abbreviation.lower())
             for term in self.stems(full) & terms:
                 if term != short:
-                    forms[term] = tuple(dict.fromkeys(forms.get(term, (term,)) + (short,)))
+                    _add_forms(forms, term, (short,))
         return QuestionTerms(terms=terms, oov=oov, places=places, parts=parts, forms=forms)
+
+
+def _add_forms(forms: dict[str, tuple[str, ...]], term: str, extra: tuple[str, ...]) -> None:
+    """Let `term` also be met by the stems `extra` (its own stem stays one of its forms)."""
+    forms[term] = tuple(dict.fromkeys(forms.get(term, (term,)) + tuple(extra)))
 
 
 class QuestionTerms:

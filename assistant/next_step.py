@@ -22,7 +22,7 @@ from typing import Callable
 
 from llama_index.core.schema import BaseNode
 
-from assistant.chunk import BULLET, HEADING, indent
+from assistant.chunk import BULLET, HEADING, following_ids, indent
 from assistant.cite import shown_heading
 
 # "Wat is de volgende stap?", "Wat gebeurt er daarna?", "Wat nu?", "... wat dan?"
@@ -48,21 +48,6 @@ class Place:
 
     node: BaseNode
     start: int
-
-
-def section_key(chunk_id: str) -> str:
-    """The document section a chunk belongs to ("<document>#<section>", see `chunk.split_id`)."""
-    return chunk_id.rsplit(".", 1)[0]
-
-
-def following_ids(chunk_id: str) -> list[str]:
-    """The ids the chunk after `chunk_id` may have: the next part of its section, or the
-    first part of the next section."""
-    section, _, part = chunk_id.rpartition(".")
-    document, _, number = section.rpartition("#")
-    if not part.isdigit() or not number.isdigit():
-        return []
-    return [f"{section}.{int(part) + 1}", f"{document}#{int(number) + 1}.0"]
 
 
 def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
@@ -103,21 +88,20 @@ def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
                following: Callable[[str], BaseNode | None]) -> Place | None:
     text = node.get_content()
     found, goes_on = _item_in(text, line_end, number + 1, own_indent)
-    ahead = None
-    for chunk_id in following_ids(node.node_id)[:1]:  # the list goes on in its section's next chunk
-        ahead = following(chunk_id)
+    if found is not None and "\n" in text[found:].strip():
+        return Place(node, found)  # not the chunk's last line: the item is whole here
+    # The item ends the chunk (the chunk may end inside it), or the list goes on past the end:
+    # read on in its section's next chunk, fetched only now.
+    ids = following_ids(node.node_id)
+    ahead = following(ids[0]) if ids and (found is not None or goes_on) else None
     if found is not None:
-        line = text[found:].split("\n", 1)[0]
-        # The chunk may end inside the item's line; the next chunk repeats it whole.
-        if ahead is not None and text[found:].strip() == line.strip() and line.strip() in ahead.get_content():
-            at = ahead.get_content().find(line.strip())
-            return Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1)
-        return Place(node, found)
-    if goes_on and ahead is not None:
-        found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
-        if found is not None:
-            return Place(ahead, found)
-    return None
+        # The next chunk repeats the item's line whole.
+        at = ahead.get_content().find(text[found:].strip()) if ahead is not None else -1
+        return Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1) if at >= 0 else Place(node, found)
+    if ahead is None:
+        return None
+    found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
+    return Place(ahead, found) if found is not None else None
 
 
 def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> Place | None:

@@ -110,8 +110,8 @@ class Normalised:
     text: str  # the question, white space collapsed
     abbreviations: dict[str, str] = field(default_factory=dict)  # "SBO" -> "speciaal basisonderwijs"
     phrases: list[str] = field(default_factory=list)  # "spijbelen" -> "ongeoorloofd verzuim"
-    # The question's words that a phrase stands for ("wegblijft", "wintersport"): not words
-    # the documents never use, since the phrase says them in the documents' terms.
+    # The question's words that a phrase restates ("wegblijft", "wintersport"): they count
+    # through the phrase, neither as topic words nor as words the documents never use.
     understood: frozenset[str] = frozenset()
     # Abbreviations whose spelled-out form the question uses ("speciaal basisonderwijs" -> "SBO"):
     # the passages that abbreviate it are searched and count as well.

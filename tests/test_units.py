@@ -912,7 +912,8 @@ def _chunk(chunk_id: str, text: str, section: str = "Stappen"):
 
 
 def test_a_next_step_is_the_next_numbered_item_or_phase():
-    from assistant.next_step import asks_next_step, following_ids, next_step
+    from assistant.chunk import following_ids
+    from assistant.next_step import asks_next_step, next_step
 
     for question in ("Wat is de volgende stap?", "Wat gebeurt er daarna?", "Ouders komen niet. Wat nu?",
                      "En als er nog steeds geen aanbod is, wat dan?", "wat moet ik dan doen?"):

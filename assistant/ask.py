@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from itertools import zip_longest
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -175,6 +175,19 @@ class Assistant:
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined,
                         chunk=self.chunk, chunk_sentences=self.chunk_sentences)
 
+    def widen(self, evidence: Evidence) -> Evidence | None:
+        """The evidence plus the chunks of the sentences nearest to the question (in the
+        regions searched), for a second look before refusing; None when none are new."""
+        regions = [evidence.region] if evidence.region is not None else evidence.named
+        extra = self.retriever.near_sentences(
+            evidence.query_vector.tolist(), regions=regions, exclude={n.node.node_id for n in evidence.nodes}
+        )
+        if not extra:
+            return None
+        nodes = evidence.nodes + extra
+        sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
+        return replace(evidence, nodes=nodes, sentences=sentences, widened=True)
+
     def chunk(self, chunk_id: str) -> BaseNode | None:
         """A chunk node by id, or None when there is no such chunk."""
         found = self.retriever.nodes([chunk_id])
@@ -195,6 +208,10 @@ class Assistant:
         cleaned = check_question(question, self.settings)
         evidence = self.evidence(cleaned, region, top_k)
         answer = self.answerer.answer(evidence)
+        if answer.refused and (widened := self.widen(evidence)) is not None:
+            second = self.answerer.answer(widened)
+            if not second.refused:
+                answer, evidence = second, widened
         answer.question = question
         answer.retrieved = [
             (n.node.node_id, n.node.get_content(), n.node.metadata.get("region", ""))

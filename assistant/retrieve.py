@@ -144,6 +144,7 @@ class HybridRetriever:
         self.settings = settings
         self.regions = list(regions or [])
         self._chunks = index.chunks
+        self._sentences = index.sentences
         self._nodes = ChunkNodes(index.chunks)
         self._chunk_regions = index.load_chunk_regions()
         self._bm25_nodes: dict[int, BaseNode] = {}
@@ -183,6 +184,37 @@ class HybridRetriever:
         """Chunk nodes by id, in that order (unknown ids left out)."""
         found = self._nodes.get(ids)
         return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def near_sentences(
+        self, query_embedding: list[float], regions: list[str] | None = None, exclude: set[str] = frozenset(),
+        sentences: int = 8, chunks: int = 3,
+    ) -> list[NodeWithScore]:
+        """The chunks holding the sentences nearest to the question, best first (at most
+        `chunks`, none of `exclude`), of `regions` only when given.
+
+        A long chunk (a list of ten steps) embeds as the average of its lines, so the
+        one line that answers may leave its chunk out of both retrievers; the sentence
+        collection stored for quoting finds that line directly. Chroma's `where`
+        filter is fine here: this is asked only for a question about to be refused.
+        """
+        if regions:
+            where = {"region": regions[0]} if len(regions) == 1 else {"region": {"$in": list(regions)}}
+        else:
+            where = None
+        n = min(sentences, self._sentences.count())
+        if n <= 0:
+            return []
+        got = self._sentences.query(
+            query_embeddings=[np.asarray(query_embedding, dtype=np.float32)], n_results=n, where=where,
+            include=["metadatas", "distances"],
+        )
+        best: dict[str, float] = {}
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+            chunk_id = meta["chunk_id"]
+            if chunk_id not in exclude and chunk_id not in best:
+                best[chunk_id] = 1.0 - float(distance)
+        ids = list(best)[:chunks]
+        return [NodeWithScore(node=node, score=best[node.node_id]) for node in self.nodes(ids)]
 
     def retrieve(
         self, query: str, query_embedding: list[float], region: str | None = None, wide: bool = False

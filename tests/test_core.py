@@ -178,6 +178,35 @@ def test_a_next_step_question_also_quotes_the_step_after_the_one_it_describes(as
     assert "Daarna" not in assistant.ask("Wie doet wat als een thuiszitter gemeld is bij leerplicht in Rotterdam?").answer
 
 
+def test_near_sentences_finds_the_chunk_of_the_nearest_line(assistant):
+    vector = assistant.embed_model.encode_queries(["negen keer te laat komen"])[0].tolist()
+    found = assistant.retriever.near_sentences(vector, regions=["Drechtsteden"])
+    assert found and all(n.node.metadata["region"] == "Drechtsteden" for n in found)
+    first = found[0].node
+    assert "te laat komen" in first.get_content()
+    assert any("negen keer te laat komen" in n.node.get_content() for n in found)
+    ids = [n.node.node_id for n in found]
+    assert len(ids) == len(set(ids)) <= 3
+    rest = assistant.retriever.near_sentences(vector, regions=["Drechtsteden"], exclude={first.node_id})
+    assert first.node_id not in [n.node.node_id for n in rest]
+    assert all(n.node.metadata["region"] == "Utrecht"
+               for n in assistant.retriever.near_sentences(vector, regions=["Utrecht"]))
+
+
+def test_a_line_deep_in_a_long_list_is_found_before_refusing(assistant):
+    # The list item "negen keer te laat komen" sits in a long chunk neither retriever
+    # ranks for this question; its sentence is the nearest one.
+    question = ("Lotte uit groep 5 komt bijna elke ochtend te laat. Hoe vaak mag dat gebeuren voordat we het "
+                "moeten melden? Onze school valt onder het swv Drechtsteden.")
+    evidence = assistant.evidence(question)
+    assert assistant.answerer.answer(evidence).refused
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "negen keer te laat komen" in answer.answer
+    # A question the documents do not answer stays refused after the second look.
+    assert assistant.ask("Hoeveel dagen mag een basisschool een leerling maximaal schorsen?").refused
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

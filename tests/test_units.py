@@ -857,6 +857,16 @@ def test_a_quoted_definition_still_needs_half_the_coverage_floor():
     assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.20, oov_share=0.0, places=()))
 
 
+def test_widened_evidence_needs_more_coverage():
+    from assistant.answer import ExtractiveAnswerer, Signals
+
+    answerer = ExtractiveAnswerer(Settings(min_coverage=0.25), Lexicon())
+    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.30, oov_share=0.0, places=())) is None
+    # The same quote, found only through its nearest sentence after a refusal: too little.
+    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.30, oov_share=0.0, places=(), widened=True))
+    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.40, oov_share=0.0, places=(), widened=True)) is None
+
+
 def test_a_quote_with_every_asked_word_is_not_refused_for_embedding_far():
     from assistant.answer import ExtractiveAnswerer, Signals
 

@@ -50,11 +50,11 @@ CONDITION = 0.02
 SECTION_SHARE = 0.5  # a question names a passage's section when it has this share of its heading words
 DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
 DEFINES_COVERAGE_SHARE = 0.5  # a quoted definition needs this share of the coverage floor
-# A passage neither retriever ranked, found through its nearest sentence after the
-# retrieved ones were refused, needs this multiple of the coverage floor: it comes in
-# on the strength of one sentence's embedding, which is near for many questions the
-# documents do not answer ("Hoeveel dagen mag een school schorsen?": "tien dagen afwezig").
-WIDENED_COVERAGE_SHARE = 1.5
+# A passage neither retriever ranked, found only through its nearest sentence, counts
+# where its quote covers this multiple of the coverage floor: it comes in on the strength
+# of one sentence's embedding, which is near for many questions the documents do not
+# answer ("Hoeveel dagen mag een school schorsen?": "tien dagen afwezig").
+NEAR_SENTENCE_COVERAGE_SHARE = 1.5
 SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
@@ -202,9 +202,9 @@ class Evidence:
     # (the next step of a process, see next_step.py); None: not available.
     chunk: Callable[[str], BaseNode | None] | None = None
     chunk_sentences: Callable[[str], list[SentenceRecord]] | None = None
-    # Widened with the chunks of the sentences nearest to the question, after the
-    # retrieved passages alone were refused (see `Assistant.ask`).
-    widened: bool = False
+    # The chunks among `nodes` found only through their sentence nearest to the question
+    # (see `HybridRetriever.near_sentences`).
+    by_sentence: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -231,7 +231,6 @@ class Signals:
     # lacks, as a refusal names them ("telefoonnummers").
     missing: tuple[str, ...] = ()
     defines: bool = False  # the quote defines the term the question asks the meaning of
-    widened: bool = False  # the evidence was widened after a refusal (see `Evidence.widened`)
 
     @property
     def shows_detail(self) -> bool:
@@ -546,6 +545,7 @@ class ExtractiveAnswerer:
         negated = bool(NEGATION_WORDS.search(evidence.question))
         scored: list[Scored] = []
         seen_per_region: dict[str, int] = {}
+        near_floor = self.settings.min_coverage * NEAR_SENTENCE_COVERAGE_SHARE
         for node in evidence.nodes:
             region = node.node.metadata.get("region")
             rank = seen_per_region.get(region, 0)  # rank within its region's retrieval
@@ -564,6 +564,8 @@ class ExtractiveAnswerer:
                 block_text = " ".join(text[a:b] for a, b in blocks)
                 stems = self._block_stems(node.node.node_id, text, record, whole_list, block_text, section)
                 coverage = terms.coverage(self.lexicon, stems)
+                if coverage < near_floor and node.node.node_id in evidence.by_sentence:
+                    continue
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):
                     score += NUMBER
@@ -629,7 +631,6 @@ class ExtractiveAnswerer:
             counts=self._counts_asked_noun(evidence.question, self._shown_text(best)),
             missing=missing,
             defines=best.defines,
-            widened=evidence.widened,
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
@@ -687,8 +688,7 @@ class ExtractiveAnswerer:
             # is en blijft degene die de regie heeft.", 0.783): a quote that, with its heading,
             # holds every word the question is about may embed a little further away.
             return "best sentence too far from the question"
-        share = DEFINES_COVERAGE_SHARE if s.defines else WIDENED_COVERAGE_SHARE if s.widened else 1.0
-        if s.coverage < self.settings.min_coverage * share:
+        if s.coverage < self.settings.min_coverage * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een
             # thuiszitter?" though it shares fewer of the question's other words; not a
             # question that only names the term ("Wanneer is een thuiszitter jarig?").

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from itertools import zip_longest
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -135,6 +135,7 @@ class Assistant:
         retrieval is grouped per region. Passages are interleaved best-first so
         each region's best evidence reaches the answerer. For a question that
         asks what a term means, the passages that define it lead (see glossary.py).
+        The chunks of the sentences nearest to the question follow the retrieved ones.
         """
         normalised = normalise(question)
         query = normalised.query
@@ -171,22 +172,14 @@ class Assistant:
             leading = [NodeWithScore(node=node, score=1.0) for node in self.retriever.nodes(ids)]
             lead = set(ids)
             nodes = leading + [n for n in nodes if n.node.node_id not in lead]
+        # The chunks of the sentences nearest to the question, when neither retriever ranked
+        # them (one line deep in a long list); they count only with more coverage (answer.py).
+        near = self.retriever.near_sentences(vector.tolist(), regions=named, exclude={n.node.node_id for n in nodes})
+        nodes = nodes + near
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined,
-                        chunk=self.chunk, chunk_sentences=self.chunk_sentences)
-
-    def widen(self, evidence: Evidence) -> Evidence | None:
-        """The evidence plus the chunks of the sentences nearest to the question (in the
-        regions searched), for a second look before refusing; None when none are new."""
-        regions = [evidence.region] if evidence.region is not None else evidence.named
-        extra = self.retriever.near_sentences(
-            evidence.query_vector.tolist(), regions=regions, exclude={n.node.node_id for n in evidence.nodes}
-        )
-        if not extra:
-            return None
-        nodes = evidence.nodes + extra
-        sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
-        return replace(evidence, nodes=nodes, sentences=sentences, widened=True)
+                        chunk=self.chunk, chunk_sentences=self.chunk_sentences,
+                        by_sentence=frozenset(n.node.node_id for n in near))
 
     def chunk(self, chunk_id: str) -> BaseNode | None:
         """A chunk node by id, or None when there is no such chunk."""
@@ -208,10 +201,6 @@ class Assistant:
         cleaned = check_question(question, self.settings)
         evidence = self.evidence(cleaned, region, top_k)
         answer = self.answerer.answer(evidence)
-        if answer.refused and (widened := self.widen(evidence)) is not None:
-            second = self.answerer.answer(widened)
-            if not second.refused:
-                answer, evidence = second, widened
         answer.question = question
         answer.retrieved = [
             (n.node.node_id, n.node.get_content(), n.node.metadata.get("region", ""))

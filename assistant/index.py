@@ -215,7 +215,8 @@ class RouteIndex:
     def _collection(self, name: str):
         # Cosine space; we always query with our own embeddings, never query_texts
         # (Chroma's default embedding function would download a model). Sentences are
-        # only ever read by id, so their graph keeps Chroma's defaults.
+        # read by id and searched only for a question's few nearest (retrieve.near_sentences),
+        # so their graph keeps Chroma's defaults.
         hnsw = CHUNK_HNSW if name.endswith("_chunks") else {"space": "cosine"}
         return self.client.get_or_create_collection(
             name=name, configuration={"hnsw": dict(hnsw)}, embedding_function=None

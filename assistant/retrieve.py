@@ -25,6 +25,10 @@ from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
 # unfiltered neighbours, then 4x as many, up to OVERFETCH_MAX x k.
 OVERFETCH = 8
 OVERFETCH_MAX = 128
+# Every question also gets the chunks of its nearest sentences (see `near_sentences`):
+# up to NEAR_CHUNKS chunks among those of the NEAR_SENTENCES nearest.
+NEAR_SENTENCES = 8
+NEAR_CHUNKS = 3
 
 
 def region_filter(region: str | None) -> MetadataFilters | None:
@@ -187,29 +191,35 @@ class HybridRetriever:
 
     def near_sentences(
         self, query_embedding: list[float], regions: list[str] | None = None, exclude: set[str] = frozenset(),
-        sentences: int = 8, chunks: int = 3,
+        sentences: int = NEAR_SENTENCES, chunks: int = NEAR_CHUNKS,
     ) -> list[NodeWithScore]:
-        """The chunks holding the sentences nearest to the question, best first (at most
-        `chunks`, none of `exclude`), of `regions` only when given.
+        """The chunks holding the `sentences` sentences nearest to the question (of
+        `regions` when given), best first, at most `chunks`, none of `exclude`.
 
         A long chunk (a list of ten steps) embeds as the average of its lines, so the
         one line that answers may leave its chunk out of both retrievers; the sentence
-        collection stored for quoting finds that line directly. Chroma's `where`
-        filter is fine here: this is asked only for a question about to be refused.
+        collection stored for quoting finds that line directly. Regions are kept as
+        `ChromaDense` keeps them: unfiltered over-fetches first (the region is in each
+        sentence's metadata), Chroma's slow `where` filter only when those fall short.
         """
-        if regions:
-            where = {"region": regions[0]} if len(regions) == 1 else {"region": {"$in": list(regions)}}
-        else:
-            where = None
-        n = min(sentences, self._sentences.count())
-        if n <= 0:
-            return []
-        got = self._sentences.query(
-            query_embeddings=[np.asarray(query_embedding, dtype=np.float32)], n_results=n, where=where,
-            include=["metadatas", "distances"],
-        )
+        vector = [np.asarray(query_embedding, dtype=np.float32)]
+        wanted = set(regions or ())
+        n = sentences
+        while True:
+            got = self._sentences.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
+            hits = list(zip(got["metadatas"][0], got["distances"][0]))
+            near = [(m, d) for m, d in hits if not wanted or m.get("region") in wanted][:sentences]
+            if len(near) >= sentences or len(hits) < n:  # enough, or the whole collection seen
+                break
+            if n >= sentences * OVERFETCH_MAX:
+                where = {"region": {"$in": sorted(wanted)}}
+                got = self._sentences.query(query_embeddings=vector, n_results=sentences, where=where,
+                                            include=["metadatas", "distances"])
+                near = list(zip(got["metadatas"][0], got["distances"][0]))
+                break
+            n *= 4
         best: dict[str, float] = {}
-        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+        for meta, distance in near:
             chunk_id = meta["chunk_id"]
             if chunk_id not in exclude and chunk_id not in best:
                 best[chunk_id] = 1.0 - float(distance)

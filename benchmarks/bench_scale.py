@@ -48,11 +48,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-BENCH_FORMAT = 3
+BENCH_FORMAT = 4  # 4: the sentence collection has RouteIndex's own graph
 TARGET_P95_MS = 300.0
 NOISE = 0.012  # per-dimension noise on the copies' unit vectors (cosine to the original ~0.97)
 SWAP_RATE = 0.12
-SENTENCE_HNSW = {"space": "cosine", "max_neighbors": 8, "ef_construction": 40}
 WARMUP = 20
 WORD = re.compile(r"\b[a-zà-ÿ]{4,}\b")
 
@@ -148,11 +147,8 @@ def build_synthetic(size: int, base_chunks, base_sentences, settings, embed, mod
     started = time.perf_counter()
     index.clear()
     index.dir.mkdir(parents=True, exist_ok=True)
-    # Sentence records are only ever read by chunk id (never vector-searched), so a
-    # cheaper HNSW graph for them changes no measured path and halves the build time.
-    name = settings.collection + "_sentences"
-    index.client.delete_collection(name)
-    index.sentences = index.client.create_collection(name, configuration={"hnsw": SENTENCE_HNSW}, embedding_function=None)
+    # The sentence collection is built as RouteIndex builds it: every question also
+    # searches it for its nearest sentences (retrieve.near_sentences).
     vocab = vocabulary(base_chunks)
     rng = random.Random(size)
     nrng = np.random.default_rng(size)

@@ -182,28 +182,44 @@ def test_near_sentences_finds_the_chunk_of_the_nearest_line(assistant):
     vector = assistant.embed_model.encode_queries(["negen keer te laat komen"])[0].tolist()
     found = assistant.retriever.near_sentences(vector, regions=["Drechtsteden"])
     assert found and all(n.node.metadata["region"] == "Drechtsteden" for n in found)
-    first = found[0].node
-    assert "te laat komen" in first.get_content()
+    assert "te laat komen" in found[0].node.get_content()
     assert any("negen keer te laat komen" in n.node.get_content() for n in found)
     ids = [n.node.node_id for n in found]
     assert len(ids) == len(set(ids)) <= 3
-    rest = assistant.retriever.near_sentences(vector, regions=["Drechtsteden"], exclude={first.node_id})
-    assert first.node_id not in [n.node.node_id for n in rest]
-    assert all(n.node.metadata["region"] == "Utrecht"
-               for n in assistant.retriever.near_sentences(vector, regions=["Utrecht"]))
+    rest = assistant.retriever.near_sentences(vector, regions=["Drechtsteden"], exclude={ids[0]})
+    assert ids[0] not in [n.node.node_id for n in rest]
 
 
-def test_a_line_deep_in_a_long_list_is_found_before_refusing(assistant):
+def test_near_sentences_of_a_region_equal_chromas_where_filter(assistant):
+    """The over-fetch kept to the regions returns the chunks Chroma's `where` filter gives."""
+    sentences = assistant.index.sentences
+    for question in ["Hoe vaak mag een leerling te laat komen?", "Wie heeft de regie?"]:
+        vector = assistant.embed_model.encode_queries([question])[0].tolist()
+        for regions in (["Utrecht"], ["Rotterdam", "Landelijk"], ["Drechtsteden"]):
+            ours = [n.node.node_id for n in assistant.retriever.near_sentences(vector, regions=regions, chunks=99)]
+            got = sentences.query(query_embeddings=[vector], n_results=8, where={"region": {"$in": regions}},
+                                  include=["metadatas"])
+            assert ours == list(dict.fromkeys(m["chunk_id"] for m in got["metadatas"][0])), (question, regions)
+            assert {assistant.retriever.nodes([i])[0].metadata["region"] for i in ours} <= set(regions)
+
+
+def test_a_line_deep_in_a_long_list_is_found_by_its_sentence(assistant):
+    from dataclasses import replace
+
     # The list item "negen keer te laat komen" sits in a long chunk neither retriever
-    # ranks for this question; its sentence is the nearest one.
+    # ranks for this question; its sentence is among the nearest.
     question = ("Lotte uit groep 5 komt bijna elke ochtend te laat. Hoe vaak mag dat gebeuren voordat we het "
                 "moeten melden? Onze school valt onder het swv Drechtsteden.")
     evidence = assistant.evidence(question)
-    assert assistant.answerer.answer(evidence).refused
+    near = [n for n in evidence.nodes if n.node.node_id in evidence.by_sentence]
+    assert any("negen keer te laat komen" in n.node.get_content() for n in near)
     answer = assistant.ask(question)
     assert not answer.refused
     assert "negen keer te laat komen" in answer.answer
-    # A question the documents do not answer stays refused after the second look.
+    fused_only = [n for n in evidence.nodes if n.node.node_id not in evidence.by_sentence]
+    assert assistant.answerer.answer(replace(evidence, nodes=fused_only, by_sentence=frozenset())).refused
+    # A question the documents do not answer stays refused: its nearest sentence ("tien
+    # dagen afwezig") covers too little of it.
     assert assistant.ask("Hoeveel dagen mag een basisschool een leerling maximaal schorsen?").refused
 
 

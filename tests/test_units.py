@@ -857,14 +857,34 @@ def test_a_quoted_definition_still_needs_half_the_coverage_floor():
     assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.20, oov_share=0.0, places=()))
 
 
-def test_widened_evidence_needs_more_coverage():
-    from assistant.answer import ExtractiveAnswerer, Signals
+def test_a_chunk_found_only_by_its_nearest_sentence_needs_more_coverage():
+    import numpy as np
+    from llama_index.core.schema import NodeWithScore, TextNode
 
-    answerer = ExtractiveAnswerer(Settings(min_coverage=0.25), Lexicon())
-    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.30, oov_share=0.0, places=())) is None
-    # The same quote, found only through its nearest sentence after a refusal: too little.
-    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.30, oov_share=0.0, places=(), widened=True))
-    assert answerer.refusal_reason(Signals(cosine=0.85, coverage=0.40, oov_share=0.0, places=(), widened=True)) is None
+    from assistant.answer import Evidence, ExtractiveAnswerer
+    from assistant.index import SentenceRecord
+    from assistant.normalise import normalise
+
+    text = "De leerling mag negen keer te laat komen."
+    vector = np.ones(4, dtype=np.float32) / 2
+    records = {"c": [SentenceRecord("c", 0, len(text), text, vector)]}
+    node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Drechtsteden"}), score=1.0)
+    lexicon = Lexicon()
+    lexicon.n_docs, lexicon.df = 100, {"leerling": 50, "lat": 20, "kom": 40, "ochtend": 1, "elk": 1}
+    lexicon.max_idf = lexicon.idf_of_df(1) + 1.0
+    answerer = ExtractiveAnswerer(Settings(min_coverage=0.25), lexicon)
+
+    def scored(question: str, by_sentence: frozenset) -> list:
+        evidence = Evidence(question, normalise(question), vector, [node], records, by_sentence=by_sentence)
+        return answerer._score(evidence, lexicon.question_terms(question), [])
+
+    # Covers 0.28 of the question (not "elke ochtend"): enough for a retrieved chunk, too
+    # little for one only the sentence search found (the floor is 1.5 x 0.25).
+    question = "Mag een leerling elke ochtend te laat komen?"
+    assert scored(question, frozenset())
+    assert not scored(question, frozenset({"c"}))
+    # Covering most of the question, it counts either way.
+    assert scored("Hoe vaak mag een leerling te laat komen?", frozenset({"c"}))
 
 
 def test_a_quote_with_every_asked_word_is_not_refused_for_embedding_far():

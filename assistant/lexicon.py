@@ -270,12 +270,17 @@ class Lexicon:
         if not particle or word[-1] not in "dt":
             return ()
         base = word[particle.end() : -1]
-        verb = base[:-2] + base[-1] if len(base) > 2 and base[-2:-1] == base[-3:-2] else base  # "gezet" -> zet
+        # An open syllable loses its long vowel's second letter before -en ("opgeschaald" ->
+        # opschalen); the finite form keeps it ("schaalt").
+        open_syllable = base[:-2] + base[-1] if len(base) > 2 and base[-2] == base[-3] and base[-2] in "aeou" else base
         whole = word[particle.end() :]  # the -d or -t may be the verb's own ("aangemeld" -> melden)
-        # Split, the verb is finite ("schakelt ... in"); its bare stem may be another word
-        # ("uitgenodigd": "nodig").
-        forms = [particle.group(1) + verb + "en", particle.group(1) + whole + "en", verb + "t", whole + "t"]
-        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(forms) if st in self.df))
+        infinitives = [particle.group(1) + open_syllable + "en", particle.group(1) + whole + "en"]
+        # Split, the verb is finite ("schakelt ... in"). Its bare stem is another word ("uitgenodigd":
+        # "nodig"; "aangemeld": "meld", as in "melding"), and so is a finite form that stems to it
+        # ("meldt", "rondt").
+        bare = set(self._stemmer.stemWords([open_syllable + "en", whole + "en", base, whole]))
+        finite = [f for f in self._stemmer.stemWords([base + "t", whole + "t"]) if f not in bare]
+        return tuple(dict.fromkeys(st for st in [*self._stemmer.stemWords(infinitives), *finite] if st in self.df))
 
     @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:

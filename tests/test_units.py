@@ -1017,6 +1017,17 @@ def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
     assert not terms.met("ingeschakeld", {"schakel"})  # a bare stem may be another word
     assert lexicon.separable_participle("uitgenodigd") == ()  # "nodig" is no form of "uitnodigen"
     assert lexicon.separable_participle("gemeld") == ()  # no particle
+    # A finite form that stems to the bare verb is left out: "meldt" stems to "meld" (melding).
+    lexicon = Lexicon()
+    lexicon.df = {"aangemeld": 2, "aanmeld": 3, "meld": 22, "melding": 9, "afgerond": 2, "afrond": 2, "rond": 12}
+    assert lexicon.separable_participle("aangemeld") == ("aanmeld",)
+    assert lexicon.separable_participle("afgerond") == ("afrond",)
+    assert not lexicon.question_terms("Is de leerling aangemeld?").met("aangemeld", {"meld"})
+    # A long vowel: the infinitive drops its second letter ("opschalen"), the finite form keeps it.
+    lexicon = Lexicon()
+    lexicon.df = {"opschal": 4, "schaalt": 2, "schalt": 2, "deelt": 3, "indel": 2}
+    assert lexicon.separable_participle("opgeschaald") == ("opschal", "schaalt")
+    assert lexicon.separable_participle("ingedeeld") == ("indel", "deelt")
 
 
 def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
@@ -1026,4 +1037,7 @@ def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
     # "De vrijstelling ... vraagt de ouder aan via de leerplichtambtenaar."
     assert terms.met("aanvrag", {"vraagt", "vrijstell", "ouder"}) and terms.met("aanvrag", {"aanvrag"})
     assert not terms.met("aanvrag", {"vrag"})  # the bare stem: "vragen" is not "aanvragen"
-    assert not lexicon.question_terms("Wat is het aanbod?").forms  # no infinitive
+    # Only an infinitive: "aanbod" is no verb, though "bod" and "bodt" are known.
+    lexicon = Lexicon()
+    lexicon.df = {"aanbod": 5, "bod": 3, "bodt": 2}
+    assert not lexicon.question_terms("Wat is het aanbod?").forms

@@ -102,6 +102,11 @@ NUMBER_SPAN = re.compile(
 )
 WORD = re.compile(r"\w+", re.UNICODE)
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
+# A list item's number: "1." or "**1.**" anywhere (quotes join their lines), "3.2" or
+# "**3.4**" as a label; a count has no dot ("10 punten", "4 weken").
+ITEM_NUMBER = re.compile(
+    r"\*\*\d+(?:\.\d+)*\.?\*\*|(?<![\w.,])\d+(?:\.\d+)*\.(?=\s)|^[ \t>*-]*\d+(?:\.\d+)+(?=[ \t])", re.MULTILINE
+)
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
@@ -645,7 +650,8 @@ class ExtractiveAnswerer:
         nouns = [match.group(1).lower()]
         if match.group(2) and ADJECTIVE.fullmatch(nouns[0]):
             nouns.append(match.group(2).lower())  # "gemiste schooltijd" (or "formatie krijgt")
-        words = WORD.findall(quoted.replace("%", " procent "))
+        # A list item's number ("**1.** (Dreigende) thuiszitter ...") counts nothing.
+        words = WORD.findall(ITEM_NUMBER.sub(" ", quoted).replace("%", " procent "))
         stems = [self.lexicon.stems(w) for w in words]
         checked = False
         for noun in nouns:

@@ -392,6 +392,10 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
     assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
     assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")
+    # A list item's number counts nothing; a bare number at a line's start does.
+    assert not counts("Hoeveel thuiszitters zijn er?", "Aangeboden door de kernpartners **1.** (Dreigende) thuiszitter")
+    assert not counts("Hoeveel thuiszitters zijn er?", "1. Thuiszitter wordt gemeld\n3.2 Thuiszitter gaat naar school")
+    assert counts("Hoeveel thuiszitters zijn er?", "- 5 thuiszitters in 2023\n**3.4** Zo niet")
     # An adjective before the noun, and a compound counted in its head's units.
     text = "wanneer de leerling in een periode van twee weken 25 procent van de schooltijd heeft gemist;"
     assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)

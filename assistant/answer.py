@@ -40,13 +40,14 @@ from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, next_step
-from assistant.normalise import Normalised
+from assistant.normalise import Normalised, label_pattern
 
 LEXICAL = 0.12
 NUMBER = 0.03
 PRIOR = 0.02
 REGION = 0.05
 CONDITION = 0.02
+LABEL = 0.03  # the passage's heading carries the label the question names ("Fase 1" for "in fase 1")
 SECTION_SHARE = 0.5  # a question names a passage's section when it has this share of its heading words
 DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
 DEFINES_COVERAGE_SHARE = 0.5  # a quoted definition needs this share of the coverage floor
@@ -551,6 +552,7 @@ class ExtractiveAnswerer:
         scored: list[Scored] = []
         seen_per_region: dict[str, int] = {}
         near_floor = self.settings.min_coverage * NEAR_SENTENCE_COVERAGE_SHARE
+        labels = [label_pattern(label) for label in evidence.normalised.labels]
         for node in evidence.nodes:
             region = node.node.metadata.get("region")
             rank = seen_per_region.get(region, 0)  # rank within its region's retrieval
@@ -582,6 +584,8 @@ class ExtractiveAnswerer:
                     score += FREQUENCY
                 if region in named:
                     score += REGION
+                if any(label.search(section) for label in labels):
+                    score += LABEL
                 if negated and NEGATION_WORDS.search(block_text):
                     score += NEGATION
                 defining = bool(evidence.defined) and defines(record.text, evidence.defined, self.lexicon.stems)

@@ -30,7 +30,7 @@ from assistant.glossary import asks_definition
 from assistant.index import RouteIndex, SentenceRecord, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
-from assistant.normalise import normalise
+from assistant.normalise import label_pattern, normalise
 from assistant.retrieve import HybridRetriever
 
 
@@ -135,7 +135,8 @@ class Assistant:
         retrieval is grouped per region. Passages are interleaved best-first so
         each region's best evidence reaches the answerer. For a question that
         asks what a term means, the passages that define it lead (see glossary.py).
-        The chunks of the sentences nearest to the question follow the retrieved ones.
+        The chunks under a heading label the question names ("in fase 1") and those of
+        the sentences nearest to the question follow the retrieved ones.
         """
         normalised = normalise(question)
         query = normalised.query
@@ -172,6 +173,11 @@ class Assistant:
             leading = [NodeWithScore(node=node, score=1.0) for node in self.retriever.nodes(ids)]
             lead = set(ids)
             nodes = leading + [n for n in nodes if n.node.node_id not in lead]
+        for label in normalised.labels:
+            # The chunks under the heading the question names ("in fase 1"), after the retrieved ones.
+            have = {n.node.node_id for n in nodes}
+            under = self.retriever.under_label(label_pattern(label), regions=named)
+            nodes = nodes + [NodeWithScore(node=node, score=0.0) for node in under if node.node_id not in have]
         # The chunks of the sentences nearest to the question, when neither retriever ranked
         # them (one line deep in a long list); they count only with more coverage (answer.py).
         near = self.retriever.near_sentences(vector.tolist(), regions=named, exclude={n.node.node_id for n in nodes})

@@ -101,6 +101,17 @@ _PATTERN = re.compile(
 )
 
 
+# A heading label the question names: "in fase 1", "stap twee", "hoofdstuk 2". The
+# documents number their phases and chapters in headings ("### Fase 1 Melding thuiszitter").
+LABEL = re.compile(r"\b(fase|stap|hoofdstuk)\s+(\d{1,2}|" + "|".join(DIGITS) + r")\b", re.IGNORECASE)
+
+
+def label_pattern(label: str) -> re.Pattern:
+    """Where a heading carries `label` ("fase 1"): the same kind and number, not "fase 10"."""
+    kind, number = label.split()
+    return re.compile(rf"\b{re.escape(kind)}\s+{re.escape(number)}(?![\d.,]\d)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Normalised:
     """A question with the known abbreviations in it spelled out (matched case
@@ -116,6 +127,7 @@ class Normalised:
     # Abbreviations whose spelled-out form the question uses ("speciaal basisonderwijs" -> "SBO"):
     # the passages that abbreviate it are searched and count as well.
     spelled: dict[str, str] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()  # heading labels the question names, digits: ("fase 1",)
 
     @property
     def query(self) -> str:
@@ -155,7 +167,9 @@ def normalise(question: str) -> Normalised:
     # "thuiszitter", "ziek" -> "ziekteverzuim") still counts on its own.
     said = {w.lower() for phrase in phrases for w in re.findall(r"\w+", phrase)}
     understood = {w for w in understood if not any(p.startswith(w[: max(4, len(w) - 2)]) for p in said)}
-    return Normalised(text, abbreviations, phrases, frozenset(understood), spelled)
+    labels = tuple(dict.fromkeys(f"{m.group(1).lower()} {DIGITS.get(m.group(2).lower(), m.group(2))}"
+                                 for m in LABEL.finditer(text)))
+    return Normalised(text, abbreviations, phrases, frozenset(understood), spelled, labels)
 
 
 def normalise_query(question: str) -> str:

@@ -9,6 +9,8 @@ region, with Chroma's `where` filter only when that does not hold enough.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
@@ -19,7 +21,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.config import Settings
-from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
+from assistant.index import BM25_TOKEN_PATTERN, PAGE, RouteIndex, dutch_stemmer
 
 # The dense side of a region-filtered retrieval first asks for this many times k
 # unfiltered neighbours, then 4x as many, up to OVERFETCH_MAX x k.
@@ -29,6 +31,14 @@ OVERFETCH_MAX = 128
 # up to NEAR_CHUNKS chunks among those of the NEAR_SENTENCES nearest.
 NEAR_SENTENCES = 8
 NEAR_CHUNKS = 3
+# A question naming a heading label ("in fase 1") also gets up to this many chunks under it.
+LABELLED = 6
+
+
+def _document_order(chunk_id: str) -> tuple:
+    """`<document>#<section>.<part>` (see chunk.split_id) as a sort key in document order."""
+    document, _, place = chunk_id.rpartition("#")
+    return (document, *(int(p) if p.isdigit() else 0 for p in place.split(".")))
 
 
 def region_filter(region: str | None) -> MetadataFilters | None:
@@ -149,6 +159,7 @@ class HybridRetriever:
         self.regions = list(regions or [])
         self._chunks = index.chunks
         self._sentences = index.sentences
+        self._sections: dict[str, tuple[str, str]] | None = None
         self._nodes = ChunkNodes(index.chunks)
         self._chunk_regions = index.load_chunk_regions()
         self._bm25_nodes: dict[int, BaseNode] = {}
@@ -188,6 +199,30 @@ class HybridRetriever:
         """Chunk nodes by id, in that order (unknown ids left out)."""
         found = self._nodes.get(ids)
         return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def sections(self) -> dict[str, tuple[str, str]]:
+        """Chunk id -> (region, section heading path), read from Chroma once on first use."""
+        if self._sections is None:
+            found: dict[str, tuple[str, str]] = {}
+            offset = 0
+            while True:
+                got = self._chunks.get(include=["metadatas"], limit=PAGE, offset=offset)
+                for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+                    found[chunk_id] = (meta.get("region", ""), meta.get("section", ""))
+                if len(got["ids"]) < PAGE:
+                    break
+                offset += PAGE
+            self._sections = found
+        return self._sections
+
+    def under_label(self, label: re.Pattern, regions: list[str] | None = None, limit: int = LABELLED) -> list[BaseNode]:
+        """The chunks (at most `limit`, in document order) whose heading path carries `label`
+        ("Fase 1"): neither retriever tells "fase 1" from "fase 3", so "Wat doet de school
+        in fase 1?" would otherwise be answered from whichever phase embeds nearest."""
+        wanted = set(regions or ())
+        ids = [i for i, (region, section) in self.sections().items()
+               if (not wanted or region in wanted) and label.search(section)]
+        return self.nodes(sorted(ids, key=_document_order)[:limit])
 
     def near_sentences(
         self, query_embedding: list[float], regions: list[str] | None = None, exclude: set[str] = frozenset(),

@@ -223,6 +223,19 @@ def test_a_line_deep_in_a_long_list_is_found_by_its_sentence(assistant):
     assert assistant.ask("Hoeveel dagen mag een basisschool een leerling maximaal schorsen?").refused
 
 
+def test_a_question_about_a_phase_is_answered_from_that_phase(assistant):
+    from assistant.normalise import label_pattern
+
+    under = assistant.retriever.under_label(label_pattern("fase 1"), regions=["Rotterdam"])
+    assert under and all("Fase 1" in n.metadata["section"] and n.metadata["region"] == "Rotterdam" for n in under)
+    assert not assistant.retriever.under_label(label_pattern("fase 1"), regions=["Utrecht"])
+    # Neither retriever tells "fase 1" from "fase 3": this was answered from Fase 3.
+    answer = assistant.ask("Wat doet de school in fase 1 in Rotterdam?")
+    assert not answer.refused
+    assert "onder „Fase 1 Melding thuiszitter”" in answer.answer and "Fase 3" not in answer.answer
+    assert "Meldt volledig verzuim van leerling" in answer.answer
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

@@ -1055,3 +1055,16 @@ def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
     lexicon = Lexicon()
     lexicon.df = {"aanbod": 5, "bod": 3, "bodt": 2}
     assert not lexicon.question_terms("Wat is het aanbod?").forms
+
+
+def test_a_heading_label_the_question_names():
+    from assistant.normalise import label_pattern, normalise
+
+    assert normalise("Wat doet de school in fase 1 in Rotterdam?").labels == ("fase 1",)
+    assert normalise("Wat staat er in Hoofdstuk twee en in hoofdstuk 2?").labels == ("hoofdstuk 2",)
+    assert normalise("Wat gebeurt er in stap 5 en fase 3?").labels == ("stap 5", "fase 3")
+    assert normalise("Na 5 weken in de eerste fase?").labels == ()
+    fase_1 = label_pattern("fase 1")
+    assert fase_1.search("Wie doet wat? School > Fase 1 Melding thuiszitter")
+    assert not fase_1.search("Fase 10 Evaluatie") and not fase_1.search("Fase 3 Oplossingen")
+    assert not label_pattern("hoofdstuk 2").search("Hoofdstuk 2.4 Brugplaats")

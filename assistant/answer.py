@@ -34,7 +34,7 @@ import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.chunk import BULLET, HEADING, indent
-from assistant.cite import Answer, Quote, compose, shown_heading
+from assistant.cite import NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
@@ -823,7 +823,7 @@ class ExtractiveAnswerer:
                 text = step.node.node.get_content()
                 parts = [text[a:b] for a, b in self._blocks(step) if text[a:b] not in shown]
                 if parts:  # (all of it already shown: a chunk's overlap repeats the step)
-                    quotes.append(Quote(node=step.node.node, parts=parts, lead="Daarna"))
+                    quotes.append(Quote(node=step.node.node, parts=parts, lead=NEXT_STEP_LEAD))
         return compose(evidence.question, quotes)
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> dict[int, Scored]:

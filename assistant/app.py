@@ -372,13 +372,14 @@ def report_error(exc: BaseException, questions: list[str]) -> None:
 
 @dataclass
 class Turn:
-    """What feedback needs to know about one answer shown in the chat."""
+    """What feedback, and the next follow-up, need to know about one answer shown in the chat."""
 
     answer: str
     refused: bool
     citations: list[dict] = field(default_factory=list)
     question: str | None = None  # kept only when settings.log_questions is on
     asked_as: str | None = None
+    next_step: tuple[str, str] | None = None  # (region, text) of the step quoted as "Daarna"
 
 
 class Conversations:
@@ -461,17 +462,20 @@ class ChatHandlers:
     ) -> Iterator[tuple[str, str]]:
         """Stream the answer to `message`: the growing chat text and the sources panel."""
         region = region_value(region_choice)
+        session = getattr(request, "session_hash", None) or "anonymous"
         question = message if isinstance(message, str) else str(message or "")
         asked = question
         if len(question) <= self.settings.max_question_chars:
             earlier = [q for q in user_questions(history) if len(q) <= self.settings.max_question_chars]
-            asked = rewrite_followup(question, earlier)
+            # The step the previous answer quoted as what comes next ("en dan?" walks on from it).
+            previous = self.conversations.get(session, len(history) - 1) if history else None
+            asked = rewrite_followup(question, earlier, after=previous.next_step if previous else None)
         rewritten = asked if " ".join(asked.split()) != " ".join(question.split()) else None
 
         def remember(answer_text: str, answer: Answer | None = None) -> None:
             # The user message sits at len(history), this answer right after it.
             self.conversations.put(
-                getattr(request, "session_hash", None) or "anonymous",
+                session,
                 len(history or []) + 1,
                 Turn(
                     answer=answer_text,
@@ -482,6 +486,7 @@ class ChatHandlers:
                     ],
                     question=question if self.settings.log_questions else None,
                     asked_as=rewritten if self.settings.log_questions else None,
+                    next_step=answer.next_steps[0] if answer and answer.next_steps else None,
                 ),
             )
 

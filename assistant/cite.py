@@ -60,6 +60,9 @@ class Answer:
     # The retrieved passages in fused order (node id, raw text, region): for the
     # eval runner's retrieval metrics and the UI's suggestions; not part of the JSON.
     retrieved: list[tuple[str, str, str]] = field(default_factory=list)
+    # Each step quoted as what comes next ("Daarna"), as (region, its text): the situation
+    # a follow-up "en dan?" is about (see followup.py). Not part of the JSON.
+    next_steps: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -69,6 +72,9 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "latency_ms": round(self.latency_ms, 2),
         }
+
+
+NEXT_STEP_LEAD = "Daarna"  # the lead of a quote that is the step after the one before it
 
 
 @dataclass
@@ -93,6 +99,7 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
     """
     citations: dict[str, Citation] = {}
     by_region: dict[str, list[str]] = {}
+    next_steps: list[tuple[str, str]] = []
     for quote in quotes:
         node, meta = quote.node, quote.node.metadata
         if node.node_id not in citations:
@@ -115,6 +122,8 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         if quote.lead:
             lead = f"{quote.lead}, {lead}" if lead else f"{quote.lead}: "
+        if quote.lead == NEXT_STEP_LEAD:
+            next_steps.append((citation.region, " ".join(parts)))
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")
 
@@ -133,6 +142,7 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         answer="\n\n".join(paragraphs),
         refused=False,
         citations=sorted(citations.values(), key=lambda c: c.n),
+        next_steps=next_steps,
     )
 
 

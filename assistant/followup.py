@@ -21,7 +21,8 @@ resolved with a few deterministic rules before the question goes to `ask`:
 
 Chains work: the previous question is itself resolved against the ones
 before it, so "... Drechtsteden?", "en in Rotterdam?", "en in Utrecht?" ends
-with the first question about Utrecht.
+with the first question about Utrecht. A chain of "en dan?" walks through a
+process: after an answer that quoted a next step, that step is the situation.
 """
 
 from __future__ import annotations
@@ -237,13 +238,24 @@ def _rewrite_one(question: str, previous: str | None) -> str:
     return _combine(previous, rest)
 
 
-def rewrite_followup(question: str, history: list[str]) -> str:
+def after_step(step: tuple[str, str]) -> str:
+    """"en dan?" after an answer that quoted `step` (region, text) as what comes next:
+    that step is the situation now, so the answer moves one step further."""
+    region, text = step
+    where = PHRASE.get(region, f"in {region}") if region else ""
+    return _finish(f"{_strip_end(text)}. Wat is {where} de volgende stap".replace("  ", " "))
+
+
+def rewrite_followup(question: str, history: list[str], after: tuple[str, str] | None = None) -> str:
     """Return `question` made to stand alone, given the previous user questions.
 
     `history` holds the earlier user questions of the conversation, newest
     last. A question that already stands alone (or has nothing to lean on)
-    is returned unchanged.
+    is returned unchanged. `after` is the step the previous answer quoted as
+    what comes next (region, text), if any: a chain of "en dan?" walks on from it.
     """
+    if after is not None and history and NEXT_STEP_ONLY.match(question):
+        return after_step(after)
     previous: str | None = None
     for earlier in history[-HISTORY_WINDOW:]:
         if not isinstance(earlier, str) or not _words(earlier):
@@ -252,4 +264,4 @@ def rewrite_followup(question: str, history: list[str]) -> str:
     return _rewrite_one(question, previous)
 
 
-__all__ = ["rewrite_followup", "region_mentions", "topic_words", "with_region"]
+__all__ = ["after_step", "rewrite_followup", "region_mentions", "topic_words", "with_region"]

@@ -188,6 +188,20 @@ def test_respond_rewrites_a_followup_before_asking(fast_settings):
     assert "Ik lees uw vraag als" in final_text
 
 
+def test_en_dan_after_a_next_step_answer_walks_on_from_that_step(fast_settings):
+    step = ("Rotterdam", "Je bent aanwezig bij gesprek met ouders en school.")
+    fake = FakeAssistant(answer(next_steps=[step]))
+    handlers = ChatHandlers(fake, fast_settings)
+    first = "We hebben het thuiszitten gemeld bij leerplicht. Wat is in Rotterdam de volgende stap?"
+    run(handlers, first)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "…"}]
+    run(handlers, "en dan?", history)
+    assert fake.asked[-1] == (f"{step[1]} Wat is in Rotterdam de volgende stap?", None)
+    # Another browser session has no such step: its "en dan?" follows its own question.
+    run(handlers, "en dan?", history, session="sessie-2")
+    assert fake.asked[-1] == (f"{first} Wat is de volgende stap?", None)
+
+
 @pytest.mark.parametrize(
     "message, expected",
     [
@@ -382,6 +396,16 @@ def test_followup_is_answered_for_the_new_region(client):
     assert "Ik lees uw vraag als: „Wanneer is een leerling een thuiszitter in Rotterdam?”" in text
     assert "Rotterdam" in cited_regions(sources)
     assert "[1]" in text
+
+
+@pytest.mark.slow
+def test_a_chain_of_en_dan_walks_through_the_phases(client):
+    first, _ = ask(client, "We hebben het thuiszitten gemeld bij leerplicht en bij PPO. Wat is in Rotterdam de volgende stap?")
+    assert "Daarna, onder „Fase 2" in first
+    second, _ = ask(client, "en dan?")
+    assert "Daarna, onder „Fase 3" in second and "Fase 2" in second
+    third, _ = ask(client, "en daarna?")
+    assert "Daarna, onder „Fase 4" in third
 
 
 @pytest.mark.slow

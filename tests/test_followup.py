@@ -65,6 +65,21 @@ def test_a_followup_asking_what_comes_next_follows_the_situation_it_is_about():
     assert rewrite_followup(own, [situation]) == own
 
 
+def test_a_chain_of_en_dan_walks_on_from_the_step_the_previous_answer_quoted_next():
+    step = ("Rotterdam", "Je bent aanwezig bij gesprek met ouders en school.")
+    history = ["We hebben het thuiszitten gemeld bij leerplicht. Wat is in Rotterdam de volgende stap?"]
+    expected = "Je bent aanwezig bij gesprek met ouders en school. Wat is in Rotterdam de volgende stap?"
+    assert rewrite_followup("en dan?", history, after=step) == expected
+    assert rewrite_followup("En daarna?", history + ["en dan?"], after=step) == expected
+    # Without a quoted next step it is the previous question's step again, as before.
+    assert rewrite_followup("en dan?", history, after=None) == f"{history[0]} Wat is de volgende stap?"
+    # Only a bare "what comes next" walks on; another follow-up keeps to the questions.
+    assert rewrite_followup("en in Utrecht?", history, after=step) == (
+        "We hebben het thuiszitten gemeld bij leerplicht. Wat is in Utrecht de volgende stap?")
+    assert rewrite_followup("en dan?", history, after=("Landelijk", "3. De DB beslist.")) == (
+        "3. De DB beslist. Wat is landelijk de volgende stap?")
+
+
 def test_chains_resolve_against_the_first_standalone_question():
     history = [DRECHT, "en in Rotterdam?"]
     assert rewrite_followup("en in Utrecht?", history) == "Wanneer is een leerling een thuiszitter in Utrecht?"

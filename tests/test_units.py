@@ -995,6 +995,7 @@ def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
     node.metadata.update(region="Rotterdam", organisation="PPO Rotterdam")
     answer = compose("Wat is de volgende stap?", [Quote(node, ["1. Eerst."]), Quote(node, ["2. Dan."], lead="Daarna")])
     assert "- Daarna, onder „Fase 1 Melding”: „2. Dan.”" in answer.answer
+    assert answer.next_steps == [("Rotterdam", "2. Dan.")]  # the situation of a follow-up "en dan?"
     # A quote left without parts (all of it already shown) is no quote, and no crash.
     assert "Daarna" not in compose("?", [Quote(node, ["1. Eerst."]), Quote(node, ["  "], lead="Daarna")]).answer
 

@@ -181,11 +181,14 @@ class Assistant:
         # The chunks of the sentences nearest to the question, when neither retriever ranked
         # them (one line deep in a long list); they count only with more coverage (answer.py).
         near = self.retriever.near_sentences(vector.tolist(), regions=named, exclude={n.node.node_id for n in nodes})
-        nodes = nodes + near
+        nodes = nodes + [node for node, _ in near]
         sentences = self.sentences.for_chunks([n.node.node_id for n in nodes])
+        for node, indexes in near:  # of these chunks, only the near sentences are scored
+            records = sentences[node.node.node_id]
+            sentences[node.node.node_id] = [records[i] for i in indexes if i < len(records)]
         return Evidence(question, normalised, vector, nodes, sentences, region, named=in_question, defined=defined,
                         chunk=self.chunk, chunk_sentences=self.chunk_sentences,
-                        by_sentence=frozenset(n.node.node_id for n in near))
+                        by_sentence=frozenset(node.node.node_id for node, _ in near))
 
     def chunk(self, chunk_id: str) -> BaseNode | None:
         """A chunk node by id, or None when there is no such chunk."""

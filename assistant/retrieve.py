@@ -47,6 +47,19 @@ def region_filter(region: str | None) -> MetadataFilters | None:
     return MetadataFilters(filters=[ExactMatchFilter(key="region", value=region)])
 
 
+def _chunk_of(sentence_id: str) -> str:
+    """A sentence's chunk: sentence ids are `<chunk id>/<i>` (see index.py)."""
+    return sentence_id.rpartition("/")[0]
+
+
+def regions_of(ids: list[str], known: dict[str, str], nodes: "ChunkNodes") -> dict[str, str]:
+    """Chunk id -> region: from the map written with the BM25 cache (`known`), else from
+    the chunk itself (added since the map was written)."""
+    unknown = [i for i in dict.fromkeys(ids) if i not in known]
+    found = {i: n.metadata.get("region", "") for i, n in nodes.get(unknown).items()} if unknown else {}
+    return {i: known.get(i) or found.get(i, "") for i in ids}
+
+
 class ChunkNodes:
     """Chunk nodes by id: read from Chroma by id on first use, then kept in memory."""
 
@@ -93,16 +106,11 @@ class ChromaDense(BaseRetriever):
         )
         return list(zip(got["ids"][0], got["distances"][0]))
 
-    def _region_of(self, ids: list[str]) -> dict[str, str]:
-        unknown = [i for i in ids if i not in self._regions]  # added since the map was written
-        found = {i: n.metadata.get("region", "") for i, n in self._nodes.get(unknown).items()} if unknown else {}
-        return {i: self._regions.get(i) or found.get(i, "") for i in ids}
-
     def _in_region(self, vector: list[float]) -> list[tuple[str, float]]:
         n = self._k * OVERFETCH
         while True:
             wide = self._query(vector, n)
-            regions = self._region_of([i for i, _ in wide])
+            regions = regions_of([i for i, _ in wide], self._regions, self._nodes)
             hits = [(i, d) for i, d in wide if regions[i] == self._region]
             if len(hits) >= self._k or n >= self._size:
                 return hits[: self._k]
@@ -227,39 +235,47 @@ class HybridRetriever:
     def near_sentences(
         self, query_embedding: list[float], regions: list[str] | None = None, exclude: set[str] = frozenset(),
         sentences: int = NEAR_SENTENCES, chunks: int = NEAR_CHUNKS,
-    ) -> list[NodeWithScore]:
+    ) -> list[tuple[NodeWithScore, list[int]]]:
         """The chunks holding the `sentences` sentences nearest to the question (of
-        `regions` when given), best first, at most `chunks`, none of `exclude`.
+        `regions` when given), best first, at most `chunks`, none of `exclude`, each with
+        the indexes of its near sentences (in the chunk's order, see `SentenceStore`).
 
         A long chunk (a list of ten steps) embeds as the average of its lines, so the
         one line that answers may leave its chunk out of both retrievers; the sentence
-        collection stored for quoting finds that line directly. Regions are kept as
-        `ChromaDense` keeps them: unfiltered over-fetches first (the region is in each
-        sentence's metadata), Chroma's slow `where` filter only when those fall short.
+        collection stored for quoting finds that line directly. As in `ChromaDense`,
+        Chroma returns ids and distances only (a sentence id is `<chunk id>/<i>`), regions
+        are kept through the chunk -> region map with unfiltered over-fetches, and
+        Chroma's slow `where` filter answers only when even the largest falls short.
         """
         vector = [np.asarray(query_embedding, dtype=np.float32)]
         wanted = set(regions or ())
-        n = sentences
+        n = sentences * (OVERFETCH if wanted else 1)
         while True:
-            got = self._sentences.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
-            hits = list(zip(got["metadatas"][0], got["distances"][0]))
-            near = [(m, d) for m, d in hits if not wanted or m.get("region") in wanted][:sentences]
+            got = self._sentences.query(query_embeddings=vector, n_results=n, include=["distances"])
+            hits = [(i, d) for i, d in zip(got["ids"][0], got["distances"][0])]
+            if wanted:
+                in_region = regions_of([_chunk_of(i) for i, _ in hits], self._chunk_regions, self._nodes)
+                near = [(i, d) for i, d in hits if in_region[_chunk_of(i)] in wanted][:sentences]
+            else:
+                near = hits[:sentences]
             if len(near) >= sentences or len(hits) < n:  # enough, or the whole collection seen
                 break
             if n >= sentences * OVERFETCH_MAX:
-                where = {"region": {"$in": sorted(wanted)}}
-                got = self._sentences.query(query_embeddings=vector, n_results=sentences, where=where,
-                                            include=["metadatas", "distances"])
-                near = list(zip(got["metadatas"][0], got["distances"][0]))
+                got = self._sentences.query(query_embeddings=vector, n_results=sentences,
+                                            where={"region": {"$in": sorted(wanted)}}, include=["distances"])
+                near = list(zip(got["ids"][0], got["distances"][0]))
                 break
             n *= 4
         best: dict[str, float] = {}
-        for meta, distance in near:
-            chunk_id = meta["chunk_id"]
-            if chunk_id not in exclude and chunk_id not in best:
-                best[chunk_id] = 1.0 - float(distance)
-        ids = list(best)[:chunks]
-        return [NodeWithScore(node=node, score=best[node.node_id]) for node in self.nodes(ids)]
+        indexes: dict[str, list[int]] = {}
+        for sentence_id, distance in near:
+            chunk_id, _, index = sentence_id.rpartition("/")
+            if chunk_id in exclude or (chunk_id not in best and len(best) >= chunks):
+                continue
+            best.setdefault(chunk_id, 1.0 - float(distance))
+            indexes.setdefault(chunk_id, []).append(int(index))
+        return [(NodeWithScore(node=node, score=best[node.node_id]), sorted(indexes[node.node_id]))
+                for node in self.nodes(list(best))]
 
     def retrieve(
         self, query: str, query_embedding: list[float], region: str | None = None, wide: bool = False

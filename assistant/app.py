@@ -38,8 +38,7 @@ from assistant.ask import AskError, Assistant
 from assistant.cite import Answer, Citation, source_line
 from assistant.config import REGIONS, Settings
 from assistant.feedback import FeedbackStore
-from assistant.followup import asks_only_next, rewrite_followup
-from assistant.next_step import asks_next_step
+from assistant.followup import rewrite_followup
 
 # -- texts (Dutch: the user reads them) ----------------------------------------
 
@@ -86,11 +85,6 @@ GENERIC_ERROR = (
 INDEX_ERROR = (
     "De zoekindex met de documenten is niet beschikbaar of niet leesbaar, dus ik kan nu geen "
     "vragen beantwoorden. Vraag de beheerder de index opnieuw op te bouwen (`assistant index`)."
-)
-# "en dan?" after an answer that walked to a step and found none after it.
-NO_NEXT_STEP = (
-    "Na de stap in het vorige antwoord noemen de documenten geen volgende stap. "
-    "Stel gerust een nieuwe vraag over wat u wilt weten."
 )
 REFUSAL_TIP = "Tip: stel de vraag anders, met de woorden uit het routeboek, of kies een andere regio."
 FEEDBACK_THANKS = "Bedankt voor uw beoordeling."
@@ -386,7 +380,6 @@ class Turn:
     question: str | None = None  # kept only when settings.log_questions is on
     asked_as: str | None = None
     next_step: tuple[str, str] | None = None  # (region, text) of the step quoted as "Daarna"
-    last_step: bool = False  # it answered what comes next and found no step after its quote
 
 
 class Conversations:
@@ -476,12 +469,6 @@ class ChatHandlers:
             earlier = [q for q in user_questions(history) if len(q) <= self.settings.max_question_chars]
             # The step the previous answer quoted as what comes next ("en dan?" walks on from it).
             previous = self.conversations.get(session, len(history) - 1) if history else None
-            if previous is not None and previous.last_step and asks_only_next(question):
-                # The walk through the process ended: asking again would start it over.
-                self.conversations.put(session, len(history) + 1, Turn(answer=NO_NEXT_STEP, refused=True,
-                                                                          last_step=True))
-                yield NO_NEXT_STEP, SOURCES_EMPTY
-                return
             asked = rewrite_followup(question, earlier, after=previous.next_step if previous else None)
         rewritten = asked if " ".join(asked.split()) != " ".join(question.split()) else None
 
@@ -500,7 +487,6 @@ class ChatHandlers:
                     question=question if self.settings.log_questions else None,
                     asked_as=rewritten if self.settings.log_questions else None,
                     next_step=answer.next_steps[0] if answer and answer.next_steps else None,
-                    last_step=bool(answer and not answer.refused and not answer.next_steps and asks_next_step(asked)),
                 ),
             )
 

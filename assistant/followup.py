@@ -238,11 +238,6 @@ def _rewrite_one(question: str, previous: str | None) -> str:
     return _combine(previous, rest)
 
 
-def asks_only_next(question: str) -> bool:
-    """Whether the question only asks what comes next ("en dan?", "wat nu?")."""
-    return bool(NEXT_STEP_ONLY.match(question))
-
-
 def after_step(step: tuple[str, str]) -> str:
     """"en dan?" after an answer that quoted `step` (region, text) as what comes next:
     that step is the situation now, so the answer moves one step further."""
@@ -269,4 +264,4 @@ def rewrite_followup(question: str, history: list[str], after: tuple[str, str] |
     return _rewrite_one(question, previous)
 
 
-__all__ = ["after_step", "asks_only_next", "rewrite_followup", "region_mentions", "topic_words", "with_region"]
+__all__ = ["after_step", "rewrite_followup", "region_mentions", "topic_words", "with_region"]

@@ -15,7 +15,6 @@ from assistant.app import (
     ALL_REGIONS,
     GENERIC_ERROR,
     INDEX_ERROR,
-    NO_NEXT_STEP,
     SEARCHING,
     ChatHandlers,
     ServeError,
@@ -201,25 +200,6 @@ def test_en_dan_after_a_next_step_answer_walks_on_from_that_step(fast_settings):
     # Another browser session has no such step: its "en dan?" follows its own question.
     run(handlers, "en dan?", history, session="sessie-2")
     assert fake.asked[-1] == (f"{first} Wat is de volgende stap?", None)
-
-
-def test_en_dan_after_the_last_step_says_so_instead_of_starting_over(fast_settings):
-    fake = FakeAssistant(answer())  # a next-step question answered without a step after it
-    handlers = ChatHandlers(fake, fast_settings)
-    first = "De hulpvraag is afgerond in Kindkans. Wat is in Rotterdam de volgende stap?"
-    run(handlers, first)
-    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "…"}]
-    final_text, sources = run(handlers, "en dan?", history)[-1]
-    assert final_text == NO_NEXT_STEP and len(fake.asked) == 1
-    history += [{"role": "user", "content": "en dan?"}, {"role": "assistant", "content": NO_NEXT_STEP}]
-    assert run(handlers, "wat nu?", history)[-1][0] == NO_NEXT_STEP
-    # A question of its own is asked as usual, and so is "en dan?" after an ordinary answer.
-    run(handlers, "Wat is een thuiszitter?", history)
-    assert len(fake.asked) == 2
-    other = [{"role": "user", "content": "Wat is een thuiszitter?"}, {"role": "assistant", "content": "…"}]
-    run(handlers, "Wat is een thuiszitter?", session="sessie-3")
-    run(handlers, "en dan?", other, session="sessie-3")
-    assert fake.asked[-1] == ("Wat is een thuiszitter? Wat is de volgende stap?", None)
 
 
 @pytest.mark.parametrize(
@@ -426,10 +406,6 @@ def test_a_chain_of_en_dan_walks_through_the_phases(client):
     assert "Daarna, onder „Fase 3" in second and "Fase 2" in second
     third, _ = ask(client, "en daarna?")
     assert "Daarna, onder „Fase 4" in third
-    fourth, _ = ask(client, "en dan?")
-    assert "Fase 4" in fourth and "Daarna" not in fourth  # the last phase
-    fifth, _ = ask(client, "en dan?")
-    assert NO_NEXT_STEP in fifth  # not the walk from the start again
 
 
 @pytest.mark.slow

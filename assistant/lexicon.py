@@ -282,15 +282,6 @@ class Lexicon:
         finite = [f for f in self._stemmer.stemWords([base + "t", whole + "t"]) if f not in bare]
         return tuple(dict.fromkeys(st for st in [*self._stemmer.stemWords(infinitives), *finite] if st in self.df))
 
-    def _split_finite(self, word: str) -> tuple[str, ...]:
-        """Corpus stems of the -t form of a separable verb's infinitive ("aanvragen" ->
-        vraagt), as the documents write it split ("vraagt de ouder aan")."""
-        split = SEPARABLE_INFINITIVE.match(word)
-        if not split:
-            return ()
-        verb = self._stemmer.stemWord(split.group(2) + "en")
-        return tuple(f for f in self.person_forms.get(verb, ()) if f.endswith("t"))
-
     @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
@@ -387,9 +378,12 @@ class Lexicon:
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
                     _add_forms(forms, known, (verb,))
-                if finite := self._split_finite(word):
+                if split := SEPARABLE_INFINITIVE.match(word):
                     # "aanvragen" is also met by "(de ouder) vraagt (het) aan": the split verb's -t form.
-                    _add_forms(forms, known, finite)
+                    finite = tuple(f for f in self.person_forms.get(self._stemmer.stemWord(split.group(2) + "en"), ())
+                                   if f.endswith("t"))
+                    if finite:
+                        _add_forms(forms, known, finite)
                 if separable := self.separable_participle(word):
                     # "ingeschakeld" is also met by "inschakelen" and "(School) schakelt (kernpartners) in".
                     _add_forms(forms, known, separable)
@@ -398,15 +392,6 @@ class Lexicon:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
             elif verb := self.participle_stem(word):
                 terms.add(verb)
-            elif finite := self._split_finite(word):
-                # "aangeven", which the documents only write split: "geeft (het) aan".
-                terms.add(finite[0])
-                if finite[1:]:
-                    _add_forms(forms, finite[0], finite[1:])
-            elif separable := self.separable_participle(word):
-                terms.add(separable[0])
-                if separable[1:]:
-                    _add_forms(forms, separable[0], separable[1:])
             elif split := self.split_compound(word):
                 terms.update(split)
             elif word in names or word.isdigit():

@@ -39,23 +39,24 @@ from assistant.embedding import SentenceTransformerEmbedding
 from assistant.glossary import Glossary
 from assistant.lexicon import Lexicon
 
-FORMAT_VERSION = 11  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
+FORMAT_VERSION = 12  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
 # 5: a step label ("**5.**") is one sentence with its step; 6: chunks split between lines, never
 # inside a list step's label; 7: "X impliceert ..." defines X in the glossary; 8: glossary stems
 # read strong verb forms as their infinitive (lexicon.STRONG_VERBS); 9: a paragraph that
 # introduces a list stays in one chunk with it (chunk.paragraphs_with_their_lists); 10: a chunk
 # that starts inside a list carries the list's introduction (chunk.ListIntroCarry); 11: nested
-# introductions, PDF lists with blank lines between items
+# introductions, PDF lists with blank lines between items; 12: the sentence collection has the
+# chunks' dense graph (it is searched: retrieve.near_sentences)
 # Chroma refuses a get() of more than ~32k records at once ("too many SQL variables").
 PAGE = 5000
 # The sentence cache is filled at start-up only below this many sentences (~60 MB).
 PRELOAD_LIMIT = 50_000
-# The chunk graph: denser than Chroma's default (16 / 100). Near-duplicate passages
+# The graph of the chunk and sentence collections: denser than Chroma's default (16 / 100). Near-duplicate passages
 # (routeboeken copy each other's steps) otherwise form HNSW islands from which a
 # query cannot return more than a few dozen neighbours: on a synthetic 100k-chunk
 # index, 12 of 60 questions got 33-80 of 1536 asked neighbours at 16/100, 6 at
 # 32/200 and 1 at 64/400 (benchmarks/bench_scale.py store).
-CHUNK_HNSW = {"space": "cosine", "max_neighbors": 64, "ef_construction": 400}
+HNSW = {"space": "cosine", "max_neighbors": 64, "ef_construction": 400}
 MANIFEST_KEY = "routeboek_manifest"
 CHUNK_REGIONS = "chunk_regions.json"
 # Keep digits and one-letter tokens: "4 weken" must keep its "4".
@@ -215,11 +216,9 @@ class RouteIndex:
     def _collection(self, name: str):
         # Cosine space; we always query with our own embeddings, never query_texts
         # (Chroma's default embedding function would download a model). Sentences are
-        # read by id and searched only for a question's few nearest (retrieve.near_sentences),
-        # so their graph keeps Chroma's defaults.
-        hnsw = CHUNK_HNSW if name.endswith("_chunks") else {"space": "cosine"}
+        # searched too (retrieve.near_sentences), so they get the chunks' dense graph.
         return self.client.get_or_create_collection(
-            name=name, configuration={"hnsw": dict(hnsw)}, embedding_function=None
+            name=name, configuration={"hnsw": dict(HNSW)}, embedding_function=None
         )
 
     def manifest(self) -> Manifest | None:

@@ -103,10 +103,12 @@ NUMBER_SPAN = re.compile(
 )
 WORD = re.compile(r"\w+", re.UNICODE)
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
-# A list item's number: "1." or "**1.**" anywhere (quotes join their lines), "3.2" or
-# "**3.4**" as a label; a count has no dot ("10 punten", "4 weken").
+# A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
+# "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
 ITEM_NUMBER = re.compile(
-    r"\*\*\d+(?:\.\d+)*\.?\*\*|(?<![\w.,])\d+(?:\.\d+)*\.(?=\s)|^[ \t>*-]*\d+(?:\.\d+)+(?=[ \t])", re.MULTILINE
+    r"\*\*\d+(?:\.\d{1,2})*\.\*\*|\*\*\d+(?:\.\d{1,2})+\*\*|(?<![\w.,])\d+(?:\.\d{1,2})*\.(?=\s)|"
+    r"(?<![\w.,(])\d+\)(?=\s)|^[ \t>*-]*\d+(?:\.\d{1,2})+(?!\d)(?=[ \t])",
+    re.MULTILINE,
 )
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
@@ -617,7 +619,9 @@ class ExtractiveAnswerer:
         `whole_list` decide all three."""
         key = (chunk_id, record.start, whole_list)
         if key not in self._stems:
-            self._stems[key] = self.lexicon.stems(block_text + "\n" + section + _step_name(text, record.start))
+            # An item's own number ("**3.2**") is no number the question can ask about ("fase 2").
+            self._stems[key] = self.lexicon.stems(ITEM_NUMBER.sub(" ", block_text) + "\n" + section
+                                                  + _step_name(text, record.start))
         return self._stems[key]
 
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
@@ -631,7 +635,7 @@ class ExtractiveAnswerer:
         quoted = self._quote_text(best)
         meta = best.node.node.metadata
         missing = tuple(name for asked, shown, name in DETAILS if asked.search(evidence.question) and not shown.search(quoted))
-        stems = self.lexicon.stems(" ".join([quoted, meta.get("section", ""), meta.get("title", "")]))
+        stems = self.lexicon.stems(" ".join([ITEM_NUMBER.sub(" ", quoted), meta.get("section", ""), meta.get("title", "")]))
         return Signals(
             cosine=best.cosine,
             coverage=terms.coverage(self.lexicon, stems),

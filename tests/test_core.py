@@ -236,6 +236,9 @@ def test_a_question_about_a_phase_is_answered_from_that_phase(assistant):
     assert not answer.refused
     assert "onder „Fase 1 Melding thuiszitter”" in answer.answer and "Fase 3" not in answer.answer
     assert "Meldt volledig verzuim van leerling" in answer.answer
+    # An item's own number ("**3.2** Leerling gaat ...") is no "2" of "fase twee".
+    second = assistant.ask("Wat doet de school in fase twee in Rotterdam?")
+    assert "onder „Fase 2" in second.answer and "Fase 3" not in second.answer
 
 
 def test_index_is_not_rebuilt_or_duplicated(assistant):

@@ -396,6 +396,9 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert not counts("Hoeveel thuiszitters zijn er?", "Aangeboden door de kernpartners **1.** (Dreigende) thuiszitter")
     assert not counts("Hoeveel thuiszitters zijn er?", "1. Thuiszitter wordt gemeld\n3.2 Thuiszitter gaat naar school")
     assert counts("Hoeveel thuiszitters zijn er?", "- 5 thuiszitters in 2023\n**3.4** Zo niet")
+    assert counts("Hoeveel thuiszitters zijn er?", "Er zijn **25** thuiszitters in de regio.")
+    assert counts("Hoeveel thuiszitters zijn er?", "- 1.200 thuiszitters in 2023")
+    assert not counts("Hoeveel thuiszitters zijn er?", "1) Thuiszitter wordt gesignaleerd")
     # An adjective before the noun, and a compound counted in its head's units.
     text = "wanneer de leerling in een periode van twee weken 25 procent van de schooltijd heeft gemist;"
     assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)
@@ -1059,3 +1062,4 @@ def test_a_heading_label_the_question_names():
     assert fase_1.search("Wie doet wat? School > Fase 1 Melding thuiszitter")
     assert not fase_1.search("Fase 10 Evaluatie") and not fase_1.search("Fase 3 Oplossingen")
     assert not label_pattern("hoofdstuk 2").search("Hoofdstuk 2.4 Brugplaats")
+

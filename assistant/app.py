@@ -469,7 +469,10 @@ class ChatHandlers:
             earlier = [q for q in user_questions(history) if len(q) <= self.settings.max_question_chars]
             # The step the previous answer quoted as what comes next ("en dan?" walks on from it).
             previous = self.conversations.get(session, len(history) - 1) if history else None
-            asked = rewrite_followup(question, earlier, after=previous.next_step if previous else None)
+            step = previous.next_step if previous else None
+            if step is not None and region is not None and step[0] != region:
+                step = None  # the region was switched: that step is another region's
+            asked = rewrite_followup(question, earlier, after=step)
         rewritten = asked if " ".join(asked.split()) != " ".join(question.split()) else None
 
         def remember(answer_text: str, answer: Answer | None = None) -> None:

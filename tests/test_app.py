@@ -200,6 +200,9 @@ def test_en_dan_after_a_next_step_answer_walks_on_from_that_step(fast_settings):
     # Another browser session has no such step: its "en dan?" follows its own question.
     run(handlers, "en dan?", history, session="sessie-2")
     assert fake.asked[-1] == (f"{first} Wat is de volgende stap?", None)
+    # Nor does a switch to another region: the step is Rotterdam's.
+    run(handlers, "en dan?", history, region="Drechtsteden")
+    assert fake.asked[-1] == (f"{first} Wat is de volgende stap?", "Drechtsteden")
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,10 @@ OTHER_PLACES = {
     "turkije", "marokko", "polen", "amerika", "curaçao", "curacao", "suriname", "aruba",
 }
 
+# Place names that are also Dutch words ("tot een oplossing leiden", "delft", "assen"): a
+# place only when written with a capital.
+WORD_PLACES = {"leiden", "delft", "assen"}
+
 
 class Lexicon:
     """Dutch stems with stop words removed (the BM25 stemmer), plus corpus statistics."""
@@ -361,7 +365,7 @@ class Lexicon:
         for word in self.words(question):
             if word in split_off or word in understood:
                 continue
-            if word in other_places:
+            if word in other_places and (word not in WORD_PLACES or re.search(rf"\b{word.capitalize()}\b", question)):
                 places.add(word)
                 continue
             if word in self.region_words:

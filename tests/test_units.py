@@ -1063,3 +1063,9 @@ def test_a_heading_label_the_question_names():
     assert not fase_1.search("Fase 10 Evaluatie") and not fase_1.search("Fase 3 Oplossingen")
     assert not label_pattern("hoofdstuk 2").search("Hoofdstuk 2.4 Brugplaats")
 
+
+def test_a_place_name_that_is_also_a_dutch_word_is_a_place_only_with_a_capital():
+    lexicon = Lexicon()
+    assert not lexicon.question_terms("Dat zal leiden tot een doorzettingsbesluit. Wat is de volgende stap?").places
+    assert lexicon.question_terms("Hoe werkt het in Leiden?").places == {"leiden"}
+    assert lexicon.question_terms("hoe werkt het in amsterdam?").places == {"amsterdam"}

@@ -539,6 +539,7 @@ class ExtractiveAnswerer:
         self._stems: dict[tuple, set[str]] = {}
         self._block_cache: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
         self._section_stems: dict[str, set[str]] = {}
+        self._word_cache: dict[str, set[str]] = {}  # grows with the corpus vocabulary only
 
     # -- scoring -----------------------------------------------------------
     def _score(self, evidence: Evidence, terms: QuestionTerms, named: list[str]) -> list[Scored]:
@@ -660,7 +661,7 @@ class ExtractiveAnswerer:
             nouns.append(match.group(2).lower())  # "gemiste schooltijd" (or "formatie krijgt")
         # A list item's number ("**1.** (Dreigende) thuiszitter ...") counts nothing.
         words = WORD.findall(ITEM_NUMBER.sub(" ", quoted).replace("%", " procent "))
-        stems = [self.lexicon.stems(w) for w in words]
+        stems = [self._word_stems(w) for w in words]
         checked = False
         for noun in nouns:
             # A compound counts in its head's units ("schooltijd": weken, dagen, ...).
@@ -680,6 +681,12 @@ class ExtractiveAnswerer:
                 if any(NUMBER_TOKEN.match(w) for w in numbers):
                     return True
         return not checked
+
+    def _word_stems(self, word: str) -> set[str]:
+        """One word's stems, cached: "hoeveel X" checks every candidate quote word by word."""
+        if word not in self._word_cache:
+            self._word_cache[word] = self.lexicon.stems(word)
+        return self._word_cache[word]
 
     def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it

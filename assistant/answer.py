@@ -102,7 +102,6 @@ NUMBER_SPAN = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"\w+", re.UNICODE)
-# "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
 # "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
 ITEM_NUMBER = re.compile(
@@ -110,6 +109,7 @@ ITEM_NUMBER = re.compile(
     r"(?<![\w.,(])\d+\)(?=\s)|^[ \t>*-]*\d+(?:\.\d{1,2})+(?!\d)(?=[ \t])",
     re.MULTILINE,
 )
+# "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)

@@ -242,8 +242,8 @@ def after_step(step: tuple[str, str]) -> str:
     """"en dan?" after an answer that quoted `step` (region, text) as what comes next:
     that step is the situation now, so the answer moves one step further."""
     region, text = step
-    where = PHRASE.get(region, f"in {region}") if region else ""
-    return _finish(f"{_strip_end(text)}. Wat is {where} de volgende stap".replace("  ", " "))
+    where = f" {PHRASE.get(region, f'in {region}')}" if region else ""
+    return _finish(f"{_strip_end(text)}. Wat is{where} de volgende stap")
 
 
 def rewrite_followup(question: str, history: list[str], after: tuple[str, str] | None = None) -> str:

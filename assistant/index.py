@@ -378,16 +378,22 @@ class RouteIndex:
         return manifest
 
     @staticmethod
-    def _paged(collection, include: list[str], field: str, **where):
-        """Every record's `field` in pages (one get() of all records fails above ~32k)."""
+    def _paged(collection, include: list[str], field: str, with_ids: bool = False, **where):
+        """Every record's `field` (with its id: `with_ids`) in pages (one get() of all
+        records fails above ~32k)."""
         offset = 0
         while True:
             got = collection.get(include=include, limit=PAGE, offset=offset, **where)
             values = got[field] if field != "ids" else got["ids"]
-            yield from values or []
+            yield from zip(got["ids"], values or []) if with_ids else values or []
             if len(got["ids"]) < PAGE:
                 return
             offset += PAGE
+
+    def chunk_sections(self) -> dict[str, tuple[str, str]]:
+        """Chunk id -> (region, section heading path), from the chunks' metadata in Chroma."""
+        return {chunk_id: (meta.get("region", ""), meta.get("section", ""))
+                for chunk_id, meta in self._paged(self.chunks, include=["metadatas"], field="metadatas", with_ids=True)}
 
     def all_chunks(self) -> list[BaseNode]:
         """Every chunk node stored in Chroma (the single source of truth), read in pages."""

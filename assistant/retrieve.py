@@ -21,7 +21,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.config import Settings
-from assistant.index import BM25_TOKEN_PATTERN, PAGE, RouteIndex, dutch_stemmer
+from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
 
 # The dense side of a region-filtered retrieval first asks for this many times k
 # unfiltered neighbours, then 4x as many, up to OVERFETCH_MAX x k.
@@ -165,6 +165,7 @@ class HybridRetriever:
     ):
         self.settings = settings
         self.regions = list(regions or [])
+        self._index = index
         self._chunks = index.chunks
         self._sentences = index.sentences
         self._sections: dict[str, tuple[str, str]] | None = None
@@ -211,16 +212,7 @@ class HybridRetriever:
     def sections(self) -> dict[str, tuple[str, str]]:
         """Chunk id -> (region, section heading path), read from Chroma once on first use."""
         if self._sections is None:
-            found: dict[str, tuple[str, str]] = {}
-            offset = 0
-            while True:
-                got = self._chunks.get(include=["metadatas"], limit=PAGE, offset=offset)
-                for chunk_id, meta in zip(got["ids"], got["metadatas"]):
-                    found[chunk_id] = (meta.get("region", ""), meta.get("section", ""))
-                if len(got["ids"]) < PAGE:
-                    break
-                offset += PAGE
-            self._sections = found
+            self._sections = self._index.chunk_sections()
         return self._sections
 
     def under_label(self, label: re.Pattern, regions: list[str] | None = None, limit: int = LABELLED) -> list[BaseNode]:

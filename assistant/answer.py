@@ -413,7 +413,9 @@ def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
     return blocks if total <= MAX_BLOCK_CHARS else []
 
 
-def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) -> list[tuple[int, int]]:
+def quote_blocks(
+    text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False
+) -> list[tuple[int, int]]:
     """The character ranges to quote for the best sentence `record` of chunk `text`.
 
     Hand-written because no library knows what a quote needs to stand on its
@@ -423,6 +425,9 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
     (under a heading, "### PPO thuiszitter coördinatoren", or after a sentence
     that does not end in ":") is quoted with its whole list, when short enough:
     the question named the section, so the list is what it asked about.
+    With `siblings` (what an answer shows, not what is scored), a nested item comes
+    with all the items of its short list: one item of "Duur van de plaatsing:" ("Na 4
+    schoolweken tussenevaluatie") hides the rule its list states (8 weeks, then ...).
     """
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
@@ -434,6 +439,9 @@ def quote_blocks(text: str, record: SentenceRecord, whole_list: bool = False) ->
             # A nested item: quote it under the item that introduces it.
             if _introduces_list(text[lines[parent][0] : lines[parent][1]]):
                 blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
+                nested = _children(text, lines, parent)
+                if siblings and sum(lines[k][1] - lines[k][0] for k in nested) <= MAX_BLOCK_CHARS // 2:
+                    return blocks + [(_content_start(text, lines[k]), lines[k][1]) for k in nested]
         else:
             # A list item: quote it with the line that introduces the list, when short enough.
             j = i - 1
@@ -537,7 +545,7 @@ class ExtractiveAnswerer:
         self.lexicon = lexicon or Lexicon()
         # Caches keyed by chunk id + offsets; chunk ids change when their text changes.
         self._stems: dict[tuple, set[str]] = {}
-        self._block_cache: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
+        self._block_cache: dict[tuple[str, int, bool, bool], list[tuple[int, int]]] = {}
         self._section_stems: dict[str, set[str]] = {}
         self._word_cache: dict[str, set[str]] = {}  # grows with the corpus vocabulary only
 
@@ -597,10 +605,12 @@ class ExtractiveAnswerer:
                 scored.append(Scored(record, node, rank, float(cosine), score, whole_list, defining))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
-    def _block_ranges(self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False) -> list[tuple[int, int]]:
-        key = (chunk_id, record.start, whole_list)
+    def _block_ranges(
+        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False
+    ) -> list[tuple[int, int]]:
+        key = (chunk_id, record.start, whole_list, siblings)
         if key not in self._block_cache:
-            self._block_cache[key] = quote_blocks(text, record, whole_list)
+            self._block_cache[key] = quote_blocks(text, record, whole_list, siblings)
         return self._block_cache[key]
 
     def _names_section(self, asked: set[str], section: str) -> bool:
@@ -627,6 +637,10 @@ class ExtractiveAnswerer:
 
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
         return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list)
+
+    def _shown_blocks(self, s: Scored) -> list[tuple[int, int]]:
+        """What the answer shows for `s`: its blocks, a nested item with its short list."""
+        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list, True)
 
     def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
         """The absolute evidence for the best sentence and its quote."""
@@ -827,12 +841,12 @@ class ExtractiveAnswerer:
         quotes = []
         for s in chosen:
             text = s.node.node.get_content()
-            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._blocks(s)]))
+            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._shown_blocks(s)]))
             if id(s) in after:
                 # The step after it, without the list introduction the quote before already shows.
                 step, shown = after[id(s)], quotes[-1].parts
                 text = step.node.node.get_content()
-                parts = [text[a:b] for a, b in self._blocks(step) if text[a:b] not in shown]
+                parts = [text[a:b] for a, b in self._shown_blocks(step) if text[a:b] not in shown]
                 if parts:  # (all of it already shown: a chunk's overlap repeats the step)
                     quotes.append(Quote(node=step.node.node, parts=parts, lead=NEXT_STEP_LEAD))
         return compose(evidence.question, quotes)

@@ -358,6 +358,24 @@ def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
     ]
 
 
+def test_an_answer_shows_a_nested_item_with_the_rest_of_its_short_list():
+    # Scored on its own line, shown with its siblings: one item of a nested list hides the rule.
+    blocks = quote_blocks(NESTED, _record(NESTED, "negen keer te laat komen."), siblings=True)
+    assert [NESTED[a:b] for a, b in blocks] == [
+        "De melding van verzuim door de IB-er vindt plaats als er sprake is van:",
+        "verzuim van zestien uur lestijd in een periode van vier weken.",
+        "negen keer te laat komen.",
+    ]
+
+
+def test_a_long_nested_list_still_shows_only_the_item():
+    items = "".join(f"    - criterium {k}: " + "lange uitleg " * 8 + "\n" for k in range(6))
+    text = "1. De melding vindt plaats als er sprake is van:\n" + items
+    sentence = "criterium 3: " + ("lange uitleg " * 8).strip()
+    blocks = quote_blocks(text, _record(text, sentence), siblings=True)
+    assert [text[a:b].strip() for a, b in blocks] == ["De melding vindt plaats als er sprake is van:", sentence]
+
+
 def test_an_introduction_reaches_its_list_through_a_label_line():
     text = (
         "Meldcode huiselijk geweld en kindermishandeling binnen de ondersteuningsroute:\n\n"

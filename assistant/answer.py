@@ -39,7 +39,7 @@ from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
-from assistant.next_step import STEP_ITEM, asks_next_step, next_step
+from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
 from assistant.normalise import Normalised, label_pattern
 
 LEXICAL = 0.12
@@ -822,7 +822,9 @@ class ExtractiveAnswerer:
     def answer(self, evidence: Evidence) -> Answer:
         # Abbreviations count once, met by either form (see `Lexicon.question_terms`).
         searched = evidence.normalised
-        text = f"{searched.text} ({'; '.join(searched.phrases)})" if searched.phrases else searched.text
+        # A next-step question is about the situation it describes, not about "de volgende stap".
+        said = situation(searched.text) if asks_next_step(evidence.question) else searched.text
+        text = f"{said} ({'; '.join(searched.phrases)})" if searched.phrases else said
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
         named = evidence.named
@@ -833,7 +835,7 @@ class ExtractiveAnswerer:
         chosen = self._select(ranked, named)
         if evidence.defined and len(named) <= 1:  # a comparison keeps its order per region
             chosen = self._with_definition(chosen, ranked, evidence)
-        after = self._next_steps(chosen, evidence) if asks_next_step(evidence.question) else {}
+        after, last = self._next_steps(chosen, evidence) if asks_next_step(evidence.question) else ({}, set())
         if after:
             # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
             steps = [self._quoted_words(step) for step in after.values()]
@@ -841,31 +843,41 @@ class ExtractiveAnswerer:
         quotes = []
         for s in chosen:
             text = s.node.node.get_content()
-            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._shown_blocks(s)]))
+            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._shown_blocks(s)],
+                                last_step=id(s) in last))
             if id(s) in after:
                 # The step after it, without the list introduction the quote before already shows.
                 step, shown = after[id(s)], quotes[-1].parts
                 text = step.node.node.get_content()
                 parts = [text[a:b] for a, b in self._shown_blocks(step) if text[a:b] not in shown]
                 if parts:  # (all of it already shown: a chunk's overlap repeats the step)
-                    quotes.append(Quote(node=step.node.node, parts=parts, lead=NEXT_STEP_LEAD))
+                    quotes.append(Quote(node=step.node.node, parts=parts, lead=NEXT_STEP_LEAD,
+                                        last_step=id(step) in last))
         return compose(evidence.question, quotes)
 
-    def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> dict[int, Scored]:
-        """For "wat is de volgende stap?": the step after each region's first quote, which
-        matches the step the question describes (see next_step.py), by the quote's id."""
+    def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
+        """For "wat is de volgende stap?": the step after each region's first quote that is a
+        numbered step, which matches the step the question describes (see next_step.py), by
+        the quote's id; and
+        the ids of the quotes and steps after which the document's list and phases end."""
         if evidence.chunk is None or evidence.chunk_sentences is None:
-            return {}
+            return {}, set()
         after: dict[int, Scored] = {}
+        last: set[int] = set()
         regions: set[str] = set()
         for s in chosen:
             region = s.node.node.metadata.get("region", "")
             if region in regions:
                 continue
-            regions.add(region)
-            place = next_step(s.node.node, s.record.start, evidence.chunk)
+            following = step_after(s.node.node, s.record.start, evidence.chunk)
+            if following.last:
+                last.add(id(s))
+            place = following.place
             if place is None:
-                continue
+                if following.last:
+                    regions.add(region)
+                continue  # no numbered step: the region's next quote may be one
+            regions.add(region)
             chunk = place.node
             line_end = chunk.get_content().find("\n", place.start)
             record = next((r for r in evidence.chunk_sentences(chunk.node_id)
@@ -874,11 +886,16 @@ class ExtractiveAnswerer:
                 continue
             step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
                           float(np.dot(record.vector, evidence.query_vector)), s.score)
-            if any(c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c))
-                   for c in chosen) or any(self._quote_text(step) in self._quote_text(c) for c in chosen):
+            shown = self._quote_text(step)
+            holders = [c for c in chosen if self._quote_text(c).find(shown) >= 0 or (
+                c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c)))]
+            if any(c is s or self._quote_text(c) != shown for c in holders):
                 continue  # already quoted (in another chunk too: the splitter's overlap repeats lines)
+            # (A quote that is just this step is shown as it: "Daarna", see `answer`.)
             after[id(s)] = step
-        return after
+            if step_after(chunk, record.start, evidence.chunk).last:
+                last.add(id(step))
+        return after, last
 
     def refuse(self, evidence: Evidence, why: str = "") -> Answer:
         """The refusal, with what the documents lack when that is known (`why`) and

@@ -30,6 +30,7 @@ from assistant.glossary import asks_definition
 from assistant.index import RouteIndex, SentenceRecord, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
+from assistant.next_step import asks_next_step, situation
 from assistant.normalise import label_pattern, normalise
 from assistant.retrieve import HybridRetriever
 
@@ -139,7 +140,8 @@ class Assistant:
         the sentences nearest to the question follow the retrieved ones.
         """
         normalised = normalise(question)
-        query = normalised.query
+        # A next-step question is searched by the situation it describes (see next_step.situation).
+        query = situation(normalised.query) if asks_next_step(question) else normalised.query
         k = top_k or self.settings.top_k
         in_question = regions_named(question, self.regions)
         named = [region] if region is not None else in_question

@@ -75,6 +75,7 @@ class Answer:
 
 
 NEXT_STEP_LEAD = "Daarna"  # the lead of a quote that is the step after the one before it
+LAST_STEP_NOTE = "(hierna noemt het document geen volgende stap)"
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Quote:
     node: object  # a llama-index BaseNode
     parts: list[str]
     lead: str = ""  # what the quote is to the one before it ("Daarna"), shown first
+    last_step: bool = False  # a numbered step after which its list and phases end
 
 
 def shown_heading(section: str) -> str:
@@ -122,10 +124,12 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         if quote.lead:
             lead = f"{quote.lead}, {lead}" if lead else f"{quote.lead}: "
-        if quote.lead == NEXT_STEP_LEAD:
+        if quote.lead == NEXT_STEP_LEAD or quote.last_step:
+            # The situation a follow-up "en dan?" is about; after the last step it stays there.
             next_steps.append((citation.region, " ".join(parts)))
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
-        by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]")
+        note = f" {LAST_STEP_NOTE}" if quote.last_step else ""
+        by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]{note}")
 
     paragraphs = []
     for region, texts in by_region.items():

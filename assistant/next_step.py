@@ -42,12 +42,35 @@ def asks_next_step(question: str) -> bool:
     return bool(NEXT_QUESTION.search(question))
 
 
+def situation(question: str) -> str:
+    """What a next-step question says about where the asker is, without the sentence that
+    asks for the next step: "School schakelt kernpartners in. Wat is in Utrecht de volgende
+    stap?" is searched as "School schakelt kernpartners in." (that asking sentence pulls the
+    search towards passages about the region in general). Unchanged when nothing else is said."""
+    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
+    kept = [s for s in sentences if not NEXT_QUESTION.search(s)]
+    if len(kept) == len(sentences) or sum(len(s.split()) for s in kept) < 2:
+        return question
+    return " ".join(kept)
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the next step begins: a chunk and the offset of its line in the chunk text."""
 
     node: BaseNode
     start: int
+
+
+@dataclass(frozen=True)
+class After:
+    """What follows a sentence in its process: where the next step begins (`place`), or,
+    with `last`, that it is a numbered step after which its list and its phases end. Neither
+    means it is no numbered step, or that the end could not be seen (a list going on past
+    the chunk after it, phases further ahead than MAX_CHUNKS_AHEAD)."""
+
+    place: Place | None
+    last: bool = False
 
 
 def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
@@ -85,11 +108,11 @@ def _item_in(text: str, start: int, number: int, own_indent: int, continued: boo
 
 
 def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
-               following: Callable[[str], BaseNode | None]) -> Place | None:
+               following: Callable[[str], BaseNode | None]) -> After:
     text = node.get_content()
     found, goes_on = _item_in(text, line_end, number + 1, own_indent)
     if found is not None and "\n" in text[found:].strip():
-        return Place(node, found)  # not the chunk's last line: the item is whole here
+        return After(Place(node, found))  # not the chunk's last line: the item is whole here
     # The item ends the chunk (the chunk may end inside it), or the list goes on past the end:
     # read on in its section's next chunk, fetched only now.
     ids = following_ids(node.node_id)
@@ -97,14 +120,17 @@ def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
     if found is not None:
         # The next chunk repeats the item's line whole.
         at = ahead.get_content().find(text[found:].strip()) if ahead is not None else -1
-        return Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1) if at >= 0 else Place(node, found)
+        return After(Place(ahead, ahead.get_content().rfind("\n", 0, at) + 1) if at >= 0 else Place(node, found))
     if ahead is None:
-        return None
-    found, _ = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
-    return Place(ahead, found) if found is not None else None
+        # The list ended in this chunk, or its section has no next part: no item follows
+        # (an id that is no chunk id leaves it open).
+        return After(None, last=not goes_on or bool(ids))
+    found, goes_on = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
+    return After(Place(ahead, found)) if found is not None else After(None, last=not goes_on)
 
 
-def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> Place | None:
+def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> After | None:
+    """The first line of the next phase; None when the section is no numbered phase."""
     section = node.metadata.get("section", "")
     phase = PHASE_HEADING.match(shown_heading(section))
     if not phase:
@@ -115,22 +141,21 @@ def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> 
     for _ in range(MAX_CHUNKS_AHEAD):
         ahead = next((n for i in following_ids(current.node_id) if (n := following(i)) is not None), None)
         if ahead is None:
-            return None
+            return After(None, last=True)  # the end of the document
         other = ahead.metadata.get("section", "")
         if not other.startswith(parent):
-            return None  # left the part of the document the phases belong to
+            return After(None, last=True)  # left the part of the document the phases belong to
         found = PHASE_HEADING.match(shown_heading(other))
         if found and found.group(1).lower() == word and int(found.group(2)) == number + 1:
             first = next((o for o, line in _lines(ahead.get_content()) if line.strip() and not HEADING.match(line.strip())), 0)
-            return Place(ahead, first)
+            return After(Place(ahead, first))
         current = ahead
-    return None
+    return After(None)  # not seen within MAX_CHUNKS_AHEAD: maybe further on
 
 
-def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> Place | None:
-    """Where the step after the sentence at `start` of chunk `node` begins: the next
-    numbered item of its list, else the next numbered phase after its section
-    ("Fase 1 ..." -> "Fase 2 ..."); None when it is no numbered step.
+def step_after(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> After:
+    """What follows the sentence at `start` of chunk `node`: the next numbered item of its
+    list, else the next numbered phase after its section ("Fase 1 ..." -> "Fase 2 ...").
     `following(chunk_id)` gives a chunk by id (None when there is no such chunk)."""
     text = node.get_content()
     line_start = text.rfind("\n", 0, start) + 1
@@ -138,9 +163,17 @@ def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | 
     line_end = len(text) if line_end < 0 else line_end
     line = text[line_start:line_end]
     item = STEP_ITEM.match(line)
-    if item:
-        found = _next_item(node, line_end, int(item.group(1)), indent(line), following)
-        if found is not None:
-            return found
+    listed = _next_item(node, line_end, int(item.group(1)), indent(line), following) if item else None
+    if listed is not None and listed.place is not None:
+        return listed
     # Not a numbered item, or the last of its list: the next phase, if the section is one.
-    return _next_phase(node, following)
+    phased = _next_phase(node, following)
+    if phased is not None:
+        return After(phased.place, last=phased.last)
+    return After(None, last=listed is not None and listed.last)
+
+
+def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> Place | None:
+    """Where the step after the sentence at `start` of chunk `node` begins (see `step_after`);
+    None when it is no numbered step or the last one."""
+    return step_after(node, start, following).place

@@ -409,6 +409,11 @@ def test_a_chain_of_en_dan_walks_through_the_phases(client):
     assert "Daarna, onder „Fase 3" in second and "Fase 2" in second
     third, _ = ask(client, "en daarna?")
     assert "Daarna, onder „Fase 4" in third
+    # Fase 4 is the last: the walk says so and stays there instead of starting over.
+    assert "hierna noemt het document geen volgende stap" in third
+    fourth, _ = ask(client, "en dan?")
+    assert "Fase 4" in fourth and "hierna noemt het document geen volgende stap" in fourth
+    assert "Fase 1" not in fourth and "Fase 2" not in fourth
 
 
 @pytest.mark.slow

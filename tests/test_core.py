@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -174,6 +175,13 @@ def test_a_next_step_question_also_quotes_the_step_after_the_one_it_describes(as
     # Rotterdam's phases are headings: after "Fase 1 Melding thuiszitter" comes Fase 2.
     phases = assistant.ask("We hebben het thuiszitten gemeld bij leerplicht en bij PPO. Wat is in Rotterdam de volgende stap?")
     assert "Daarna, onder „Fase 2 Oudergesprek en opstellen plan van aanpak”" in phases.answer
+    # A quoted step read as the situation: searched without "Wat is ... de volgende stap?".
+    utrecht = assistant.ask("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?")
+    assert not utrecht.refused and "Daarna: „4. Actietafel met:”" in utrecht.answer
+    # The last step of the Utrecht routekaart: the answer says no step follows.
+    last = assistant.ask("We moeten opschalen. Wat is in Utrecht de volgende stap?")
+    assert re.search(r"„8\. Opschalen” \[\d\] \(hierna noemt het document geen volgende stap\)", last.answer)
+    assert last.next_steps == [("Utrecht", "8. Opschalen")]
     # The same question without asking for what comes next gets no "Daarna".
     assert "Daarna" not in assistant.ask("Wie doet wat als een thuiszitter gemeld is bij leerplicht in Rotterdam?").answer
 

@@ -1009,6 +1009,43 @@ def test_a_next_step_is_the_next_numbered_item_or_phase():
     assert next_step(chunks["doc#6.0"], 0, chunks.get) is None
 
 
+def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
+    from assistant.next_step import step_after
+
+    steps = "Stappen:\n1. De school meldt.\n2. Het OT besluit.\n\nNa de lijst."
+    chunks = {"doc#1.0": _chunk("doc#1.0", steps)}
+    assert step_after(chunks["doc#1.0"], steps.index("Het OT"), chunks.get).last  # a paragraph ends the list
+    assert not step_after(chunks["doc#1.0"], steps.index("De school"), chunks.get).last  # step 2 follows
+    assert not step_after(chunks["doc#1.0"], steps.index("Na de lijst"), chunks.get).last  # prose is no step
+    # The list goes on past the chunk's end: the section's next part decides.
+    ends = {"doc#2.0": _chunk("doc#2.0", "1. Eerst.\n2. Dan."), "doc#2.1": _chunk("doc#2.1", "2. Dan.\n\nKlaar.")}
+    assert step_after(ends["doc#2.0"], 10, ends.get).last
+    goes_on = {"doc#3.0": _chunk("doc#3.0", "1. Eerst.\n2. Dan."), "doc#3.1": _chunk("doc#3.1", "2. Dan.\n5. Later.")}
+    assert not step_after(goes_on["doc#3.0"], 10, goes_on.get).last  # further than can be seen: left open
+    # The last phase: the next chunk belongs to another part of the document.
+    phases = {
+        "doc#4.0": _chunk("doc#4.0", "- **School:** Meldt.", "Aanpak > Fase 1 Melding"),
+        "doc#5.0": _chunk("doc#5.0", "- **School:** Sluit af.", "Aanpak > Fase 2 Afronden"),
+        "doc#6.0": _chunk("doc#6.0", "Iets anders.", "Bijlage"),
+    }
+    assert not step_after(phases["doc#4.0"], 2, phases.get).last
+    assert step_after(phases["doc#5.0"], 2, phases.get).last
+    chapters = {"doc#7.0": _chunk("doc#7.0", "Gesprek.", "1.5 Gesprek"), "doc#8.0": _chunk("doc#8.0", "Stopt.", "1.6 Stopt")}
+    assert not step_after(chapters["doc#7.0"], 0, chapters.get).last
+
+
+def test_a_next_step_question_is_searched_by_the_situation_it_describes():
+    from assistant.next_step import situation
+
+    assert situation("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?") == (
+        "School schakelt kernpartners in.")
+    assert situation("Ouders komen niet opdagen, ook niet na een tweede oproep. Wat nu?") == (
+        "Ouders komen niet opdagen, ook niet na een tweede oproep.")
+    # Nothing else said: the question stays whole.
+    for question in ("Wat is de volgende stap na een melding bij leerplicht?", "En dan? Wat nu?"):
+        assert situation(question) == question
+
+
 def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
     from assistant.cite import Quote, compose
 
@@ -1017,6 +1054,12 @@ def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
     answer = compose("Wat is de volgende stap?", [Quote(node, ["1. Eerst."]), Quote(node, ["2. Dan."], lead="Daarna")])
     assert "- Daarna, onder „Fase 1 Melding”: „2. Dan.”" in answer.answer
     assert answer.next_steps == [("Rotterdam", "2. Dan.")]  # the situation of a follow-up "en dan?"
+    # After the last step: the answer says so, and an "en dan?" stays at that step.
+    answer = compose("Wat is de volgende stap?", [Quote(node, ["1. Eerst."]),
+                                                  Quote(node, ["2. Dan."], lead="Daarna", last_step=True)])
+    assert "„2. Dan.” [1] (hierna noemt het document geen volgende stap)" in answer.answer
+    answer = compose("Wat is de volgende stap?", [Quote(node, ["2. Dan."], last_step=True)])
+    assert answer.next_steps == [("Rotterdam", "2. Dan.")] and "geen volgende stap" in answer.answer
     # A quote left without parts (all of it already shown) is no quote, and no crash.
     assert "Daarna" not in compose("?", [Quote(node, ["1. Eerst."]), Quote(node, ["  "], lead="Daarna")]).answer
 

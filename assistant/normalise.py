@@ -67,6 +67,14 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     (re.compile(r"\b(tijdelijke\s+(opvang)?plek\w*|tussenplek\w*|overbruggingsplek\w*|opvangplek\w*)", re.I), "brugplaats",
      True),
     (re.compile(r"\bschoolarts\w*", re.I), "jeugdarts", True),  # the common name of the JGZ jeugdarts
+    (re.compile(r"\bschoolverpleegkundig\w*", re.I), "jeugdverpleegkundige", True),  # as the schoolarts
+    (re.compile(r"\bleerplicht\s*consulent\w*", re.I), "leerplichtambtenaar", True),  # another title of the same
+    # "laatkomers" are pupils who come too late ("te laat komen").
+    (re.compile(r"\blaatkom\w*", re.I), "te laat komen", True),
+    # A pupil in hospital is absent through illness.
+    (re.compile(r"\bziekenhuis\w*", re.I), "ziekteverzuim", False),
+    # What to go through at the end of a conversation is a checklist.
+    (re.compile(r"\b(na\s*lopen|naloopt|afvinken|afstrepen)\b", re.I), "checklist", True),
     # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten".
     (re.compile(r"\b(aan\s+(één|een|1)\s+stuk|achter\s+elkaar|onafgebroken|zonder\s+onderbreking)\b", re.I),
      "aaneengesloten", True),

@@ -219,6 +219,12 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Hoe lang mag zo'n tijdelijke opvangplek duren?").phrases == ["brugplaats"]
     assert normalise("Kan hij naar een tussenplekje?").phrases == ["brugplaats"]
     assert normalise("Wat doet de schoolarts?").phrases == ["jeugdarts"]
+    assert normalise("Wat doet de schoolverpleegkundige?").phrases == ["jeugdverpleegkundige"]
+    assert normalise("Belt de leerplichtconsulent mij?").phrases == ["leerplichtambtenaar"]
+    assert normalise("Wanneer meld ik laatkomers?").phrases == ["te laat komen"]
+    assert normalise("Ze ligt in het ziekenhuis.").phrases == ["ziekteverzuim"]
+    assert normalise("Welke vragen loop je na het gesprek na?").phrases == []  # "na" twice is no "nalopen"
+    assert normalise("Welke vragen moet je aan het eind nalopen?").phrases == ["checklist"]
     assert normalise("Hoe lang duurt een brugplaats?").phrases == []  # already the documents' word
     # A holiday in school time is luxe verzuim; a school holiday itself is not.
     assert normalise("Ze gaan een week voor de kerstvakantie op wintersport.").phrases == ["vakantie luxe verzuim"]

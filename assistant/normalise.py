@@ -73,6 +73,9 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     (re.compile(r"\blaatkom\w*", re.I), "te laat komen", True),
     # A pupil in hospital is absent through illness.
     (re.compile(r"\bziekenhuis\w*", re.I), "ziekteverzuim", False),
+    # Who pulls the cart, who is in the end responsible: who has the regie.
+    (re.compile(r"\b(trekt|trekken|trok)\s+de\s+kar\b|\beindverantwoordelijk\w*|\btouwtjes\s+in\s+handen\b", re.I),
+     "regie", True),
     # What to go through at the end of a conversation is a checklist.
     (re.compile(r"\b(na\s*lopen|naloopt|afvinken|afstrepen)\b", re.I), "checklist", True),
     # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten".

@@ -225,6 +225,8 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Ze ligt in het ziekenhuis.").phrases == ["ziekteverzuim"]
     assert normalise("Welke vragen loop je na het gesprek na?").phrases == []  # "na" twice is no "nalopen"
     assert normalise("Welke vragen moet je aan het eind nalopen?").phrases == ["checklist"]
+    assert normalise("Wie trekt de kar bij een thuiszitter?").phrases == ["regie"]
+    assert normalise("Wie is eindverantwoordelijk?").phrases == ["regie"]
     assert normalise("Hoe lang duurt een brugplaats?").phrases == []  # already the documents' word
     # A holiday in school time is luxe verzuim; a school holiday itself is not.
     assert normalise("Ze gaan een week voor de kerstvakantie op wintersport.").phrases == ["vakantie luxe verzuim"]

@@ -33,7 +33,7 @@ from typing import Callable, Protocol
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
-from assistant.chunk import BULLET, HEADING, indent
+from assistant.chunk import BULLET, HEADING, following_ids, indent
 from assistant.cite import NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
@@ -383,6 +383,35 @@ def _children(text: str, lines: list, i: int) -> list[int]:
     return found
 
 
+def _short_whole_list(text: str, lines: list, parent: int, i: int) -> list[int]:
+    """The items nested under `parent`, for showing item i with them: [] when they are long,
+    when item i introduces a list of its own (its items are what it says, see `quote_blocks`),
+    or when the list may go on in the next chunk (a cut list would look complete)."""
+    nested = _children(text, lines, parent)
+    own = text[lines[i][0] : lines[i][1]].rstrip()
+    if not nested or (own.endswith(":") and _children(text, lines, i)):
+        return []
+    if sum(lines[k][1] - lines[k][0] for k in nested) > MAX_BLOCK_CHARS // 2:
+        return []
+    depth = _indent(text, lines[nested[0]])
+    after = [k for k in range(nested[-1] + 1, len(lines)) if text[lines[k][0] : lines[k][1]].strip()]
+    return nested if any(_indent(text, lines[k]) < depth for k in after) else []
+
+
+def list_cut_off(text: str, record: SentenceRecord) -> bool:
+    """Whether the sentence is an item of a nested list that reaches the end of chunk `text`
+    (so it may go on in the next chunk, see `_short_whole_list`)."""
+    lines = _lines(text)
+    i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
+    parent = _parent_item(text, lines, i) if _is_item(text, lines[i]) else None
+    if parent is None:
+        return False
+    nested = _children(text, lines, parent)
+    depth = _indent(text, lines[nested[0]]) if nested else 0
+    after = [k for k in range(nested[-1] + 1, len(lines)) if text[lines[k][0] : lines[k][1]].strip()] if nested else []
+    return bool(nested) and not any(_indent(text, lines[k]) < depth for k in after)
+
+
 def _introduces_list(sentence: str) -> bool:
     s = sentence.rstrip()
     return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
@@ -439,8 +468,7 @@ def quote_blocks(
             # A nested item: quote it under the item that introduces it.
             if _introduces_list(text[lines[parent][0] : lines[parent][1]]):
                 blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
-                nested = _children(text, lines, parent)
-                if siblings and sum(lines[k][1] - lines[k][0] for k in nested) <= MAX_BLOCK_CHARS // 2:
+                if siblings and (nested := _short_whole_list(text, lines, parent, i)):
                     return blocks + [(_content_start(text, lines[k]), lines[k][1]) for k in nested]
         else:
             # A list item: quote it with the line that introduces the list, when short enough.
@@ -842,8 +870,9 @@ class ExtractiveAnswerer:
             chosen = [c for c in chosen if id(c) in after or not any(_repeats(self._quoted_words(c), w) for w in steps)]
         quotes = []
         for s in chosen:
-            text = s.node.node.get_content()
-            quotes.append(Quote(node=s.node.node, parts=[text[a:b] for a, b in self._shown_blocks(s)],
+            whole = self._whole_list_ahead(s, evidence)
+            text = whole.node.node.get_content()
+            quotes.append(Quote(node=whole.node.node, parts=[text[a:b] for a, b in self._shown_blocks(whole)],
                                 last_step=id(s) in last))
             if id(s) in after:
                 # The step after it, without the list introduction the quote before already shows.
@@ -855,11 +884,28 @@ class ExtractiveAnswerer:
                                         last_step=id(step) in last))
         return compose(evidence.question, quotes)
 
+    def _whole_list_ahead(self, s: Scored, evidence: Evidence) -> Scored:
+        """`s`, or the same line in its section's next chunk when its nested list runs past
+        the end of its own chunk: the splitter's overlap repeats the line there, with more of
+        the list ("Mogelijke opties:" with all five options, not three)."""
+        text = s.node.node.get_content()
+        if evidence.chunk is None or evidence.chunk_sentences is None or not list_cut_off(text, s.record):
+            return s
+        ids = following_ids(s.node.node.node_id)
+        ahead = evidence.chunk(ids[0]) if ids else None
+        if ahead is None:
+            return s
+        record = next((r for r in evidence.chunk_sentences(ahead.node_id) if r.text == s.record.text), None)
+        if record is None or list_cut_off(ahead.get_content(), record):
+            return s
+        return Scored(record, NodeWithScore(node=ahead, score=s.node.score), s.rank, s.cosine, s.score, s.whole_list,
+                      s.defines)
+
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a
-        numbered step, which matches the step the question describes (see next_step.py), by
-        the quote's id; and
-        the ids of the quotes and steps after which the document's list and phases end."""
+        step (a numbered item, a line under a numbered phase), which matches the step the
+        question describes (see next_step.py), by the quote's id; and the ids of the quotes
+        and steps after which the document's list and phases end."""
         if evidence.chunk is None or evidence.chunk_sentences is None:
             return {}, set()
         after: dict[int, Scored] = {}
@@ -870,14 +916,14 @@ class ExtractiveAnswerer:
             if region in regions:
                 continue
             following = step_after(s.node.node, s.record.start, evidence.chunk)
+            if not following.step:
+                continue  # no step of a process: the region's next quote may be one
+            regions.add(region)
             if following.last:
                 last.add(id(s))
             place = following.place
             if place is None:
-                if following.last:
-                    regions.add(region)
-                continue  # no numbered step: the region's next quote may be one
-            regions.add(region)
+                continue
             chunk = place.node
             line_end = chunk.get_content().find("\n", place.start)
             record = next((r for r in evidence.chunk_sentences(chunk.node_id)

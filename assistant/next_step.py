@@ -31,6 +31,13 @@ NEXT_QUESTION = re.compile(
     r"wat\s+(gebeurt|moet|doe|doen|kan|komt)\s+(er|ik|we|wij|je|u|de\s+school)?\s*(dan|nu))\b",
     re.IGNORECASE,
 )
+# The words around the asking phrase of a next-step question ("Wat is in Utrecht de volgende stap?").
+ASKING_WORDS = {
+    "wat", "hoe", "is", "zijn", "in", "op", "de", "het", "een", "er", "dan", "nu", "moet", "moeten", "kan",
+    "kunnen", "ik", "we", "wij", "je", "u", "doen", "doe", "gebeurt", "komt", "volgens", "en", "welke", "mijn",
+    "volgende", "stap", "stappen", "vervolgstap", "vervolgstappen", "daarna", "vervolgens", "verder", "gebeuren",
+}
+TITLE_WORD = re.compile(r"^[A-Z][a-zà-ÿ]+$")
 # A numbered list item ("- **6.** Leerling en ouders ...", "3. De school ...", "2) ...").
 STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
 # A heading that numbers a phase of a process ("Fase 1 Melding thuiszitter", "Stap 2: ...").
@@ -43,14 +50,25 @@ def asks_next_step(question: str) -> bool:
 
 
 def situation(question: str) -> str:
-    """What a next-step question says about where the asker is, without the sentence that
-    asks for the next step: "School schakelt kernpartners in. Wat is in Utrecht de volgende
-    stap?" is searched as "School schakelt kernpartners in." (that asking sentence pulls the
-    search towards passages about the region in general). Unchanged when nothing else is said."""
+    """What a next-step question says about where the asker is, without what asks for the
+    next step: "School schakelt kernpartners in. Wat is in Utrecht de volgende stap?" is
+    searched as "School schakelt kernpartners in." (the asking words pull the search towards
+    passages about the region in general). Only a question ("...?") asks: "..., en
+    daarna met het kernteam." describes. Of an asking question, its other words stay ("Wat moet
+    de school nu doen?" -> "school"). Unchanged when nothing else is said."""
     sentences = re.split(r"(?<=[.?!])\s+", question.strip())
-    kept = [s for s in sentences if not NEXT_QUESTION.search(s)]
-    if len(kept) == len(sentences) or sum(len(s.split()) for s in kept) < 2:
-        return question
+    asks = [s.rstrip().endswith("?") and bool(NEXT_QUESTION.search(s)) for s in sentences]
+    if not any(asks) or all(asks):
+        return question  # nothing asks, or nothing but the asking is said
+    kept = []
+    for sentence, asking in zip(sentences, asks):
+        if asking:
+            # Its region ("in Utrecht", "Utrechtse") chooses where to look, which the question
+            # as a whole still does; as a search word it pulls towards the region's generalities.
+            sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence)
+                                if w.lower() not in ASKING_WORDS and not TITLE_WORD.match(w))
+        if sentence:
+            kept.append(sentence)
     return " ".join(kept)
 
 
@@ -64,13 +82,17 @@ class Place:
 
 @dataclass(frozen=True)
 class After:
-    """What follows a sentence in its process: where the next step begins (`place`), or,
-    with `last`, that it is a numbered step after which its list and its phases end. Neither
-    means it is no numbered step, or that the end could not be seen (a list going on past
-    the chunk after it, phases further ahead than MAX_CHUNKS_AHEAD)."""
+    """What follows a sentence in its process.
+
+    `step`: the sentence is a step, a numbered item of a list or a line under a numbered phase
+    heading ("Fase 4 ..."). `place`: where the next step begins. `last`: none follows, for sure:
+    its list ends (a heading or a paragraph after it, the end of its section) and so do its
+    phases. A step with neither is one whose end could not be seen (a list going on past the
+    chunk after it, phases further ahead than MAX_CHUNKS_AHEAD)."""
 
     place: Place | None
     last: bool = False
+    step: bool = False
 
 
 def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
@@ -87,8 +109,9 @@ def _item_in(text: str, start: int, number: int, own_indent: int, continued: boo
     """(offset of the item numbered `number` at `own_indent` after `start`, whether the
     list may go on past the end of `text`). `start` is just after an item's line; with
     `continued`, `text` is the next chunk, which may begin with the rest of that item
-    (the splitter's overlap can start inside it)."""
-    last_is_item = True
+    (the splitter's overlap can start inside it). Only a heading or a paragraph no deeper
+    than the item ends the list; the end of `text` leaves it open (an item's indented
+    explanation may end a chunk)."""
     for offset, line in _lines(text, start):
         if not line.strip():
             continue
@@ -99,12 +122,11 @@ def _item_in(text: str, start: int, number: int, own_indent: int, continued: boo
         if HEADING.match(line.strip()):
             return None, False  # a new section: the list has ended
         item = STEP_ITEM.match(line)
-        last_is_item = bool(BULLET.match(line))
         if item and indent(line) == own_indent and int(item.group(1)) == number:
             return offset, True
         if not BULLET.match(line) and indent(line) <= own_indent:
             return None, False  # a paragraph after the list
-    return None, last_is_item
+    return None, True
 
 
 def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
@@ -162,15 +184,20 @@ def step_after(node: BaseNode, start: int, following: Callable[[str], BaseNode |
     line_end = text.find("\n", start)
     line_end = len(text) if line_end < 0 else line_end
     line = text[line_start:line_end]
-    item = STEP_ITEM.match(line)
+    # A numbered list nested in an item lists options or parts of that step ("8. Mogelijke
+    # opties: 1. Verlenging brugplek 2. Verwijzing ..."), not steps of the process.
+    item = STEP_ITEM.match(line) if indent(line) == 0 else None
     listed = _next_item(node, line_end, int(item.group(1)), indent(line), following) if item else None
     if listed is not None and listed.place is not None:
-        return listed
+        return After(listed.place, step=True)
     # Not a numbered item, or the last of its list: the next phase, if the section is one.
     phased = _next_phase(node, following)
-    if phased is not None:
-        return After(phased.place, last=phased.last)
-    return After(None, last=listed is not None and listed.last)
+    if phased is not None and phased.place is not None:
+        return After(phased.place, step=True)
+    if listed is not None:
+        # The last item of its list: the last step only when the phases end too.
+        return After(None, last=listed.last and (phased is None or phased.last), step=True)
+    return After(None, last=phased is not None and phased.last, step=phased is not None)
 
 
 def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> Place | None:

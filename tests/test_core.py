@@ -182,6 +182,14 @@ def test_a_next_step_question_also_quotes_the_step_after_the_one_it_describes(as
     last = assistant.ask("We moeten opschalen. Wat is in Utrecht de volgende stap?")
     assert re.search(r"„8\. Opschalen” \[\d\] \(hierna noemt het document geen volgende stap\)", last.answer)
     assert last.next_steps == [("Utrecht", "8. Opschalen")]
+    # Options nested in a step are no steps: all five are shown (from the chunk that holds
+    # them all), none of them as "Daarna".
+    options = assistant.ask("De overbruggingsperiode op het sbo loopt bijna af. Welke kanten kan het daarna op?")
+    opties = options.answer[options.answer.index("Mogelijke opties:"):]
+    for option in ("Verlenging brugplek", "Verwijzing SO/SBO/SBO+", "Terugplaatsing school van herkomst",
+                   "Herplaatsen andere school voor regulier onderwijs", "Behandeling"):
+        assert f"„{option}”" in opties
+    assert "Daarna" not in options.answer
     # The same question without asking for what comes next gets no "Daarna".
     assert "Daarna" not in assistant.ask("Wie doet wat als een thuiszitter gemeld is bij leerplicht in Rotterdam?").answer
 

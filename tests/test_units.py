@@ -378,10 +378,34 @@ def test_an_answer_shows_a_nested_item_with_the_rest_of_its_short_list():
 
 def test_a_long_nested_list_still_shows_only_the_item():
     items = "".join(f"    - criterium {k}: " + "lange uitleg " * 8 + "\n" for k in range(6))
-    text = "1. De melding vindt plaats als er sprake is van:\n" + items
+    text = "1. De melding vindt plaats als er sprake is van:\n" + items + "2. Daarna belt de school."
     sentence = "criterium 3: " + ("lange uitleg " * 8).strip()
     blocks = quote_blocks(text, _record(text, sentence), siblings=True)
     assert [text[a:b].strip() for a, b in blocks] == ["De melding vindt plaats als er sprake is van:", sentence]
+
+
+def test_a_nested_list_that_may_go_on_in_the_next_chunk_shows_only_the_item():
+    # The chunk ends inside "Mogelijke opties:": three of its five options would look like all.
+    text = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO\n    - Terugplaatsing"
+    blocks = quote_blocks(text, _record(text, "Verwijzing SO"), siblings=True)
+    assert [text[a:b] for a, b in blocks] == ["Mogelijke opties:", "Verwijzing SO"]
+
+
+def test_a_nested_list_that_reaches_the_end_of_its_chunk_is_known_as_cut_off():
+    from assistant.answer import list_cut_off
+
+    cut = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
+    assert list_cut_off(cut, _record(cut, "Verwijzing SO"))
+    whole = cut + "\n9. De school verwijst."
+    assert not list_cut_off(whole, _record(whole, "Verwijzing SO"))
+    assert not list_cut_off(whole, _record(whole, "De school verwijst."))  # no nested item
+
+
+def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():
+    text = ("4. Actietafel met:\n    - Leerling\n    - Doelen:\n        - Zicht op de situatie\n"
+            "        - Afspraken maken\n5. Gesprek.")
+    blocks = quote_blocks(text, _record(text, "Doelen:"), siblings=True)
+    assert [text[a:b] for a, b in blocks] == ["Actietafel met:", "Doelen:", "Zicht op de situatie", "Afspraken maken"]
 
 
 def test_an_introduction_reaches_its_list_through_a_label_line():
@@ -1018,6 +1042,7 @@ def test_a_next_step_is_the_next_numbered_item_or_phase():
 
 
 def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
+    from assistant.next_step import After as StepAfter
     from assistant.next_step import step_after
 
     steps = "Stappen:\n1. De school meldt.\n2. Het OT besluit.\n\nNa de lijst."
@@ -1030,6 +1055,16 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
     assert step_after(ends["doc#2.0"], 10, ends.get).last
     goes_on = {"doc#3.0": _chunk("doc#3.0", "1. Eerst.\n2. Dan."), "doc#3.1": _chunk("doc#3.1", "2. Dan.\n5. Later.")}
     assert not step_after(goes_on["doc#3.0"], 10, goes_on.get).last  # further than can be seen: left open
+    # An item's indented explanation ends the chunk: the next part holds step 2.
+    explained = {"doc#9.0": _chunk("doc#9.0", "1. Eerst.\n\n    Toelichting."),
+                 "doc#9.1": _chunk("doc#9.1", "    Toelichting.\n\n2. Dan.")}
+    after = step_after(explained["doc#9.0"], 3, explained.get)
+    assert after.place is not None and after.place.node.node_id == "doc#9.1" and not after.last
+    # A numbered list nested in a step lists options, not steps: no next step, and not the last.
+    nested = "8. Opties:\n      1. Verlenging\n      2. Behandeling\n9. De school verwijst.\n\nKlaar."
+    options = {"doc#10.0": _chunk("doc#10.0", nested)}
+    assert step_after(options["doc#10.0"], nested.index("Verlenging"), options.get) == StepAfter(None)
+    assert step_after(options["doc#10.0"], nested.index("Behandeling"), options.get) == StepAfter(None)
     # The last phase: the next chunk belongs to another part of the document.
     phases = {
         "doc#4.0": _chunk("doc#4.0", "- **School:** Meldt.", "Aanpak > Fase 1 Melding"),
@@ -1039,18 +1074,26 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
     assert not step_after(phases["doc#4.0"], 2, phases.get).last
     assert step_after(phases["doc#5.0"], 2, phases.get).last
     chapters = {"doc#7.0": _chunk("doc#7.0", "Gesprek.", "1.5 Gesprek"), "doc#8.0": _chunk("doc#8.0", "Stopt.", "1.6 Stopt")}
-    assert not step_after(chapters["doc#7.0"], 0, chapters.get).last
+    assert step_after(chapters["doc#7.0"], 0, chapters.get) == StepAfter(None)  # no step at all
 
 
 def test_a_next_step_question_is_searched_by_the_situation_it_describes():
     from assistant.next_step import situation
 
+    # The asking question keeps only its other words.
     assert situation("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?") == (
         "School schakelt kernpartners in.")
+    assert situation("Hij is gemeld. Wat doet PPO daarna volgens de Utrechtse aanpak?") == "Hij is gemeld. doet PPO aanpak"
+    assert situation("Een leerling zit al drie weken thuis. Wat moet de school nu doen?") == (
+        "Een leerling zit al drie weken thuis. school")
     assert situation("Ouders komen niet opdagen, ook niet na een tweede oproep. Wat nu?") == (
         "Ouders komen niet opdagen, ook niet na een tweede oproep.")
-    # Nothing else said: the question stays whole.
-    for question in ("Wat is de volgende stap na een melding bij leerplicht?", "En dan? Wat nu?"):
+    # Only a question asks: "daarna" in a description describes.
+    described = "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op. Wat nu?"
+    assert situation(described) == "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op."
+    # Nothing else said, or nothing asks: the question stays whole.
+    for question in ("Wat is de volgende stap na een melding bij leerplicht?", "En dan? Wat nu?",
+                     "Hij is gemeld en daarna besproken."):
         assert situation(question) == question
 
 

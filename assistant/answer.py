@@ -393,23 +393,40 @@ def _short_whole_list(text: str, lines: list, parent: int, i: int) -> list[int]:
         return []
     if sum(lines[k][1] - lines[k][0] for k in nested) > MAX_BLOCK_CHARS // 2:
         return []
+    return nested if _ends_within(text, lines, nested) else []
+
+
+def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
+    """Whether a nested list (the indices of its items) ends within the chunk: a line
+    shallower than its items follows the last one (else it may go on in the next chunk)."""
     depth = _indent(text, lines[nested[0]])
-    after = [k for k in range(nested[-1] + 1, len(lines)) if text[lines[k][0] : lines[k][1]].strip()]
-    return nested if any(_indent(text, lines[k]) < depth for k in after) else []
+    return any(_indent(text, lines[k]) < depth for k in range(nested[-1] + 1, len(lines))
+               if text[lines[k][0] : lines[k][1]].strip())
 
 
-def list_cut_off(text: str, record: SentenceRecord) -> bool:
-    """Whether the sentence is an item of a nested list that reaches the end of chunk `text`
-    (so it may go on in the next chunk, see `_short_whole_list`)."""
+@dataclass(frozen=True)
+class NestedList:
+    """The nested list a sentence is an item of: the line introducing it, its items' lines,
+    and whether the list ends within the chunk (a shallower line follows its last item)."""
+
+    intro: str
+    items: tuple[str, ...]
+    whole: bool
+
+
+def nested_list(text: str, record: SentenceRecord) -> NestedList | None:
+    """The nested list of chunk `text` that the sentence is an item of, or None."""
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
     parent = _parent_item(text, lines, i) if _is_item(text, lines[i]) else None
-    if parent is None:
-        return False
-    nested = _children(text, lines, parent)
-    depth = _indent(text, lines[nested[0]]) if nested else 0
-    after = [k for k in range(nested[-1] + 1, len(lines)) if text[lines[k][0] : lines[k][1]].strip()] if nested else []
-    return bool(nested) and not any(_indent(text, lines[k]) < depth for k in after)
+    nested = _children(text, lines, parent) if parent is not None else []
+    if not nested:
+        return None
+    return NestedList(
+        intro=text[_content_start(text, lines[parent]) : lines[parent][1]].strip(),
+        items=tuple(text[_content_start(text, lines[k]) : lines[k][1]].strip() for k in nested),
+        whole=_ends_within(text, lines, nested),
+    )
 
 
 def _introduces_list(sentence: str) -> bool:
@@ -851,7 +868,7 @@ class ExtractiveAnswerer:
         # Abbreviations count once, met by either form (see `Lexicon.question_terms`).
         searched = evidence.normalised
         # A next-step question is about the situation it describes, not about "de volgende stap".
-        said = situation(searched.text) if asks_next_step(evidence.question) else searched.text
+        said = situation(searched.text, self.lexicon.region_words) if asks_next_step(evidence.question) else searched.text
         text = f"{said} ({'; '.join(searched.phrases)})" if searched.phrases else said
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
@@ -886,17 +903,20 @@ class ExtractiveAnswerer:
 
     def _whole_list_ahead(self, s: Scored, evidence: Evidence) -> Scored:
         """`s`, or the same line in its section's next chunk when its nested list runs past
-        the end of its own chunk: the splitter's overlap repeats the line there, with more of
-        the list ("Mogelijke opties:" with all five options, not three)."""
+        the end of its own chunk and that chunk has it whole: the splitter's overlap repeats
+        the list there ("Mogelijke opties:" with all five options, not three). Only the same
+        introduction with every item seen here and more: an overlap may start inside a list."""
         text = s.node.node.get_content()
-        if evidence.chunk is None or evidence.chunk_sentences is None or not list_cut_off(text, s.record):
+        here = nested_list(text, s.record) if evidence.chunk is not None and evidence.chunk_sentences else None
+        if here is None or here.whole:
             return s
         ids = following_ids(s.node.node.node_id)
         ahead = evidence.chunk(ids[0]) if ids else None
         if ahead is None:
             return s
         record = next((r for r in evidence.chunk_sentences(ahead.node_id) if r.text == s.record.text), None)
-        if record is None or list_cut_off(ahead.get_content(), record):
+        there = nested_list(ahead.get_content(), record) if record is not None else None
+        if there is None or not there.whole or there.intro != here.intro or not set(here.items) <= set(there.items):
             return s
         return Scored(record, NodeWithScore(node=ahead, score=s.node.score), s.rank, s.cosine, s.score, s.whole_list,
                       s.defines)

@@ -141,7 +141,7 @@ class Assistant:
         """
         normalised = normalise(question)
         # A next-step question is searched by the situation it describes (see next_step.situation).
-        query = situation(normalised.query) if asks_next_step(question) else normalised.query
+        query = situation(normalised.query, self.lexicon.region_words) if asks_next_step(question) else normalised.query
         k = top_k or self.settings.top_k
         in_question = regions_named(question, self.regions)
         named = [region] if region is not None else in_question

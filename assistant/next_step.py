@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from llama_index.core.schema import BaseNode
 
@@ -37,7 +37,6 @@ ASKING_WORDS = {
     "kunnen", "ik", "we", "wij", "je", "u", "doen", "doe", "gebeurt", "komt", "volgens", "en", "welke", "mijn",
     "volgende", "stap", "stappen", "vervolgstap", "vervolgstappen", "daarna", "vervolgens", "verder", "gebeuren",
 }
-TITLE_WORD = re.compile(r"^[A-Z][a-zà-ÿ]+$")
 # A numbered list item ("- **6.** Leerling en ouders ...", "3. De school ...", "2) ...").
 STEP_ITEM = re.compile(r"\s*(?:[-*•]\s+)?\**\s*(\d{1,2})[.)]\**\s")
 # A heading that numbers a phase of a process ("Fase 1 Melding thuiszitter", "Stap 2: ...").
@@ -49,24 +48,24 @@ def asks_next_step(question: str) -> bool:
     return bool(NEXT_QUESTION.search(question))
 
 
-def situation(question: str) -> str:
+def situation(question: str, regions: Iterable[str] = ()) -> str:
     """What a next-step question says about where the asker is, without what asks for the
     next step: "School schakelt kernpartners in. Wat is in Utrecht de volgende stap?" is
     searched as "School schakelt kernpartners in." (the asking words pull the search towards
-    passages about the region in general). Only a question ("...?") asks: "..., en
-    daarna met het kernteam." describes. Of an asking question, its other words stay ("Wat moet
-    de school nu doen?" -> "school"). Unchanged when nothing else is said."""
+    passages about the region in general). Only a question ("...?") asks: "..., en daarna met
+    het kernteam." describes. Of an asking question the words other than its question words
+    and `regions` (lower-case region words) stay: "Wat moet de school nu doen?" -> "school".
+    (Keeping it as a sentence, "Wat moet de school doen?", lost two paraphrase answers.)
+    Unchanged when nothing but the asking is said."""
     sentences = re.split(r"(?<=[.?!])\s+", question.strip())
     asks = [s.rstrip().endswith("?") and bool(NEXT_QUESTION.search(s)) for s in sentences]
     if not any(asks) or all(asks):
         return question  # nothing asks, or nothing but the asking is said
+    quiet = ASKING_WORDS | {r.lower() for r in regions}
     kept = []
     for sentence, asking in zip(sentences, asks):
         if asking:
-            # Its region ("in Utrecht", "Utrechtse") chooses where to look, which the question
-            # as a whole still does; as a search word it pulls towards the region's generalities.
-            sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence)
-                                if w.lower() not in ASKING_WORDS and not TITLE_WORD.match(w))
+            sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence) if w.lower() not in quiet)
         if sentence:
             kept.append(sentence)
     return " ".join(kept)
@@ -112,12 +111,16 @@ def _item_in(text: str, start: int, number: int, own_indent: int, continued: boo
     (the splitter's overlap can start inside it). Only a heading or a paragraph no deeper
     than the item ends the list; the end of `text` leaves it open (an item's indented
     explanation may end a chunk)."""
+    first = True
     for offset, line in _lines(text, start):
         if not line.strip():
             continue
         if continued:
-            if not BULLET.match(line) and not HEADING.match(line.strip()):
-                continue  # the end of the item the previous chunk ended in
+            # The rest of the item the previous chunk ended in: the tail of its line (the
+            # chunk may start inside it), then its indented explanation.
+            if not BULLET.match(line) and not HEADING.match(line.strip()) and (first or indent(line) > own_indent):
+                first = False
+                continue
             continued = False
         if HEADING.match(line.strip()):
             return None, False  # a new section: the list has ended

@@ -392,13 +392,14 @@ def test_a_nested_list_that_may_go_on_in_the_next_chunk_shows_only_the_item():
 
 
 def test_a_nested_list_that_reaches_the_end_of_its_chunk_is_known_as_cut_off():
-    from assistant.answer import list_cut_off
+    from assistant.answer import NestedList, nested_list
 
     cut = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
-    assert list_cut_off(cut, _record(cut, "Verwijzing SO"))
+    assert nested_list(cut, _record(cut, "Verwijzing SO")) == NestedList(
+        "Mogelijke opties:", ("Verlenging brugplek", "Verwijzing SO"), whole=False)
     whole = cut + "\n9. De school verwijst."
-    assert not list_cut_off(whole, _record(whole, "Verwijzing SO"))
-    assert not list_cut_off(whole, _record(whole, "De school verwijst."))  # no nested item
+    assert nested_list(whole, _record(whole, "Verwijzing SO")).whole
+    assert nested_list(whole, _record(whole, "De school verwijst.")) is None  # no nested item
 
 
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():
@@ -1060,6 +1061,11 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
                  "doc#9.1": _chunk("doc#9.1", "    Toelichting.\n\n2. Dan.")}
     after = step_after(explained["doc#9.0"], 3, explained.get)
     assert after.place is not None and after.place.node.node_id == "doc#9.1" and not after.last
+    # The next part holds the rest of the last item, then a paragraph: the list ended there.
+    ended = {"doc#11.0": _chunk("doc#11.0", "1. Eerst.\n2. Laatste stap.\n\n    Toelichting"),
+             "doc#11.1": _chunk("doc#11.1", "    Toelichting.\n\nDe lijst is klaar. Iets anders:\n\n3. Een ander punt.")}
+    assert step_after(ended["doc#11.0"], ended["doc#11.0"].text.index("Laatste"), ended.get) == StepAfter(
+        None, last=True, step=True)
     # A numbered list nested in a step lists options, not steps: no next step, and not the last.
     nested = "8. Opties:\n      1. Verlenging\n      2. Behandeling\n9. De school verwijst.\n\nKlaar."
     options = {"doc#10.0": _chunk("doc#10.0", nested)}
@@ -1080,21 +1086,24 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
 def test_a_next_step_question_is_searched_by_the_situation_it_describes():
     from assistant.next_step import situation
 
-    # The asking question keeps only its other words.
-    assert situation("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?") == (
+    regions = {"utrecht", "utrechtse", "rotterdam"}
+    # The asking question keeps only its words other than question and region words.
+    assert situation("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?", regions) == (
         "School schakelt kernpartners in.")
-    assert situation("Hij is gemeld. Wat doet PPO daarna volgens de Utrechtse aanpak?") == "Hij is gemeld. doet PPO aanpak"
-    assert situation("Een leerling zit al drie weken thuis. Wat moet de school nu doen?") == (
+    assert situation("Een leerling zit al drie weken thuis. Wat moet de school nu doen?", regions) == (
         "Een leerling zit al drie weken thuis. school")
-    assert situation("Ouders komen niet opdagen, ook niet na een tweede oproep. Wat nu?") == (
+    assert situation("Hij zit thuis. Ouders willen niet meewerken, wat nu?", regions) == (
+        "Hij zit thuis. Ouders willen niet meewerken")
+    assert situation("Ouders komen niet opdagen, ook niet na een tweede oproep. Wat nu?", regions) == (
         "Ouders komen niet opdagen, ook niet na een tweede oproep.")
     # Only a question asks: "daarna" in a description describes.
     described = "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op. Wat nu?"
-    assert situation(described) == "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op."
+    assert situation(described, regions) == (
+        "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op.")
     # Nothing else said, or nothing asks: the question stays whole.
     for question in ("Wat is de volgende stap na een melding bij leerplicht?", "En dan? Wat nu?",
                      "Hij is gemeld en daarna besproken."):
-        assert situation(question) == question
+        assert situation(question, regions) == question
 
 
 def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():

@@ -65,7 +65,8 @@ def situation(question: str, regions: Iterable[str] = ()) -> str:
     kept = []
     for sentence, asking in zip(sentences, asks):
         if asking:
-            sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence) if w.lower() not in quiet)
+            # (An acronym stays: "PPO" names who acts as well as where.)
+            sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence) if w.isupper() or w.lower() not in quiet)
         if sentence:
             kept.append(sentence)
     return " ".join(kept)
@@ -132,9 +133,9 @@ def _item_in(text: str, start: int, number: int, own_indent: int, continued: boo
     return None, True
 
 
-def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
+def _next_item(node: BaseNode, line: str, line_end: int, number: int,
                following: Callable[[str], BaseNode | None]) -> After:
-    text = node.get_content()
+    text, own_indent = node.get_content(), indent(line)
     found, goes_on = _item_in(text, line_end, number + 1, own_indent)
     if found is not None and "\n" in text[found:].strip():
         return After(Place(node, found))  # not the chunk's last line: the item is whole here
@@ -150,7 +151,15 @@ def _next_item(node: BaseNode, line_end: int, number: int, own_indent: int,
         # The list ended in this chunk, or its section has no next part: no item follows
         # (an id that is no chunk id leaves it open).
         return After(None, last=not goes_on or bool(ids))
-    found, goes_on = _item_in(ahead.get_content(), 0, number + 1, own_indent, continued=True)
+    # Read on after the item's own line, which the splitter's overlap repeats; a chunk that
+    # starts inside that line starts with the rest of the item.
+    more = ahead.get_content()
+    at = more.find(line.strip()) if line.strip() else -1
+    if at >= 0:
+        end = more.find("\n", at)
+        found, goes_on = _item_in(more, len(more) if end < 0 else end, number + 1, own_indent)
+    else:
+        found, goes_on = _item_in(more, 0, number + 1, own_indent, continued=True)
     return After(Place(ahead, found)) if found is not None else After(None, last=not goes_on)
 
 
@@ -190,7 +199,7 @@ def step_after(node: BaseNode, start: int, following: Callable[[str], BaseNode |
     # A numbered list nested in an item lists options or parts of that step ("8. Mogelijke
     # opties: 1. Verlenging brugplek 2. Verwijzing ..."), not steps of the process.
     item = STEP_ITEM.match(line) if indent(line) == 0 else None
-    listed = _next_item(node, line_end, int(item.group(1)), indent(line), following) if item else None
+    listed = _next_item(node, line, line_end, int(item.group(1)), following) if item else None
     if listed is not None and listed.place is not None:
         return After(listed.place, step=True)
     # Not a numbered item, or the last of its list: the next phase, if the section is one.

@@ -402,6 +402,27 @@ def test_a_nested_list_that_reaches_the_end_of_its_chunk_is_known_as_cut_off():
     assert nested_list(whole, _record(whole, "De school verwijst.")) is None  # no nested item
 
 
+def test_a_nested_list_cut_off_by_its_chunk_is_quoted_from_the_next_chunk_only_when_whole_there():
+    from types import SimpleNamespace
+
+    from llama_index.core.schema import NodeWithScore
+
+    from assistant.answer import ExtractiveAnswerer, Scored
+
+    here = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
+    whole = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO\n    - Behandeling\n9. Verwijzen."
+    partial = "8. Mogelijke opties:\n    - Verwijzing SO\n    - Behandeling\n9. Verwijzen."  # overlap starts inside
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    for ahead, moves in ((whole, True), (partial, False)):
+        chunks = {"doc#20.2": _chunk("doc#20.2", here), "doc#20.3": _chunk("doc#20.3", ahead)}
+        records = {cid: [_record(node.text, "Verwijzing SO")] for cid, node in chunks.items()}
+        evidence = SimpleNamespace(chunk=chunks.get, chunk_sentences=records.get)
+        quoted = Scored(records["doc#20.2"][0], NodeWithScore(node=chunks["doc#20.2"], score=1.0), 0, 0.9, 1.0)
+        shown = answerer._whole_list_ahead(quoted, evidence)
+        assert (shown.node.node.node_id == "doc#20.3") is moves
+        assert shown.node.node.text[shown.record.start : shown.record.end] == "Verwijzing SO"
+
+
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():
     text = ("4. Actietafel met:\n    - Leerling\n    - Doelen:\n        - Zicht op de situatie\n"
             "        - Afspraken maken\n5. Gesprek.")
@@ -1066,6 +1087,11 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
              "doc#11.1": _chunk("doc#11.1", "    Toelichting.\n\nDe lijst is klaar. Iets anders:\n\n3. Een ander punt.")}
     assert step_after(ended["doc#11.0"], ended["doc#11.0"].text.index("Laatste"), ended.get) == StepAfter(
         None, last=True, step=True)
+    # The overlap starts before the list's introduction: read on after the item's own line.
+    before = {"doc#12.0": _chunk("doc#12.0", "De school werkt zo. De stappen:\nStappen:\n1. Meldt.\n2. Het OT besluit."),
+              "doc#12.1": _chunk("doc#12.1", "De stappen:\nStappen:\n1. Meldt.\n2. Het OT besluit.\n3. Leerplicht.")}
+    after = step_after(before["doc#12.0"], before["doc#12.0"].text.index("Het OT"), before.get)
+    assert after.place.node.node_id == "doc#12.1" and before["doc#12.1"].text[after.place.start:] == "3. Leerplicht."
     # A numbered list nested in a step lists options, not steps: no next step, and not the last.
     nested = "8. Opties:\n      1. Verlenging\n      2. Behandeling\n9. De school verwijst.\n\nKlaar."
     options = {"doc#10.0": _chunk("doc#10.0", nested)}
@@ -1086,7 +1112,8 @@ def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
 def test_a_next_step_question_is_searched_by_the_situation_it_describes():
     from assistant.next_step import situation
 
-    regions = {"utrecht", "utrechtse", "rotterdam"}
+    regions = {"utrecht", "utrechtse", "rotterdam", "ppo"}  # as the lexicon's region words
+    assert situation("Hij is gemeld. Wat doet PPO daarna in Rotterdam?", regions) == "Hij is gemeld. doet PPO"
     # The asking question keeps only its words other than question and region words.
     assert situation("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?", regions) == (
         "School schakelt kernpartners in.")

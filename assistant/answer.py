@@ -27,7 +27,7 @@ without a routeboek. Anything implementing `Answerer` can replace this class
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 import numpy as np
@@ -618,6 +618,10 @@ class ExtractiveAnswerer:
                 continue
             section = node.node.metadata.get("section", "")
             whole_list = self._names_section(asked, section)
+            # What holds for the whole passage, decided once for its sentences.
+            in_named = region in named
+            labelled = any(label.search(section) for label in labels)
+            by_sentence = node.node.node_id in evidence.by_sentence
             vectors = np.asarray([r.vector for r in records], dtype=np.float32)
             cosines = vectors @ evidence.query_vector
             text = node.node.get_content()
@@ -627,7 +631,7 @@ class ExtractiveAnswerer:
                 block_text = " ".join(text[a:b] for a, b in blocks)
                 stems = self._block_stems(node.node.node_id, text, record, whole_list, block_text, section)
                 coverage = terms.coverage(self.lexicon, stems)
-                if coverage < near_floor and node.node.node_id in evidence.by_sentence:
+                if coverage < near_floor and by_sentence:
                     continue
                 score = best_cos + LEXICAL * coverage + PRIOR / (1 + rank)
                 if quantity and NUMBER_SPAN.search(block_text):
@@ -638,9 +642,9 @@ class ExtractiveAnswerer:
                     score += DURATION
                 if frequency and FREQUENCY_SPAN.search(block_text):
                     score += FREQUENCY
-                if region in named:
+                if in_named:
                     score += REGION
-                if any(label.search(section) for label in labels):
+                if labelled:
                     score += LABEL
                 if negated and NEGATION_WORDS.search(block_text):
                     score += NEGATION
@@ -868,7 +872,8 @@ class ExtractiveAnswerer:
         # Abbreviations count once, met by either form (see `Lexicon.question_terms`).
         searched = evidence.normalised
         # A next-step question is about the situation it describes, not about "de volgende stap".
-        said = situation(searched.text, self.lexicon.region_words) if asks_next_step(evidence.question) else searched.text
+        next_question = asks_next_step(evidence.question)
+        said = situation(searched.text, self.lexicon.region_words) if next_question else searched.text
         text = f"{said} ({'; '.join(searched.phrases)})" if searched.phrases else said
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
@@ -880,7 +885,7 @@ class ExtractiveAnswerer:
         chosen = self._select(ranked, named)
         if evidence.defined and len(named) <= 1:  # a comparison keeps its order per region
             chosen = self._with_definition(chosen, ranked, evidence)
-        after, last = self._next_steps(chosen, evidence) if asks_next_step(evidence.question) else ({}, set())
+        after, last = self._next_steps(chosen, evidence) if next_question else ({}, set())
         if after:
             # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
             steps = [self._quoted_words(step) for step in after.values()]
@@ -918,8 +923,7 @@ class ExtractiveAnswerer:
         there = nested_list(ahead.get_content(), record) if record is not None else None
         if there is None or not there.whole or there.intro != here.intro or not set(here.items) <= set(there.items):
             return s
-        return Scored(record, NodeWithScore(node=ahead, score=s.node.score), s.rank, s.cosine, s.score, s.whole_list,
-                      s.defines)
+        return replace(s, record=record, node=NodeWithScore(node=ahead, score=s.node.score))
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a
@@ -953,7 +957,7 @@ class ExtractiveAnswerer:
             step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
                           float(np.dot(record.vector, evidence.query_vector)), s.score)
             shown = self._quote_text(step)
-            holders = [c for c in chosen if self._quote_text(c).find(shown) >= 0 or (
+            holders = [c for c in chosen if shown in self._quote_text(c) or (
                 c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c)))]
             if any(c is s or self._quote_text(c) != shown for c in holders):
                 continue  # already quoted (in another chunk too: the splitter's overlap repeats lines)

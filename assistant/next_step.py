@@ -211,8 +211,3 @@ def step_after(node: BaseNode, start: int, following: Callable[[str], BaseNode |
         return After(None, last=listed.last and (phased is None or phased.last), step=True)
     return After(None, last=phased is not None and phased.last, step=phased is not None)
 
-
-def next_step(node: BaseNode, start: int, following: Callable[[str], BaseNode | None]) -> Place | None:
-    """Where the step after the sentence at `start` of chunk `node` begins (see `step_after`);
-    None when it is no numbered step or the last one."""
-    return step_after(node, start, following).place

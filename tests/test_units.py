@@ -1020,9 +1020,16 @@ def _chunk(chunk_id: str, text: str, section: str = "Stappen"):
     return TextNode(id_=chunk_id, text=text, metadata={"section": section})
 
 
+def _next_place(node, start, following):
+    """Where the next step begins (`step_after(...).place`)."""
+    from assistant.next_step import step_after
+
+    return step_after(node, start, following).place
+
+
 def test_a_next_step_is_the_next_numbered_item_or_phase():
     from assistant.chunk import following_ids
-    from assistant.next_step import asks_next_step, next_step
+    from assistant.next_step import asks_next_step
 
     for question in ("Wat is de volgende stap?", "Wat gebeurt er daarna?", "Ouders komen niet. Wat nu?",
                      "En als er nog steeds geen aanbod is, wat dan?", "wat moet ik dan doen?"):
@@ -1033,20 +1040,20 @@ def test_a_next_step_is_the_next_numbered_item_or_phase():
 
     steps = "Stappen:\n1. De school meldt.\n   - een detail\n2. De IB-er belt.\n2. Of de directeur belt.\n3. Het OT besluit.\n\nNa de lijst."
     chunks = {"doc#1.0": _chunk("doc#1.0", steps)}
-    at = next_step(chunks["doc#1.0"], steps.index("De IB-er"), chunks.get)
+    at = _next_place(chunks["doc#1.0"], steps.index("De IB-er"), chunks.get)
     assert steps[at.start:].startswith("3. Het OT")  # the next number, past a second "2."
-    assert next_step(chunks["doc#1.0"], steps.index("De school"), chunks.get).start == steps.index("2. De IB-er")
-    assert next_step(chunks["doc#1.0"], steps.index("Het OT"), chunks.get) is None  # the last step
-    assert next_step(chunks["doc#1.0"], steps.index("Na de lijst"), chunks.get) is None  # prose
+    assert _next_place(chunks["doc#1.0"], steps.index("De school"), chunks.get).start == steps.index("2. De IB-er")
+    assert _next_place(chunks["doc#1.0"], steps.index("Het OT"), chunks.get) is None  # the last step
+    assert _next_place(chunks["doc#1.0"], steps.index("Na de lijst"), chunks.get) is None  # prose
 
     # The chunk ends inside step 3: the next part of the section repeats it whole.
     first = "1. Eerst.\n2. Dan.\n3. Zo niet dan beslist de DB."
     whole = "3. Zo niet dan beslist de DB. De DB neemt een doorzettingsbesluit.\n4. Klaar."
     chunks = {"doc#2.0": _chunk("doc#2.0", first), "doc#2.1": _chunk("doc#2.1", whole)}
-    at = next_step(chunks["doc#2.0"], first.index("Dan"), chunks.get)
+    at = _next_place(chunks["doc#2.0"], first.index("Dan"), chunks.get)
     assert at.node.node_id == "doc#2.1" and at.start == 0
     # Step 4 is only in the next part.
-    assert next_step(chunks["doc#2.0"], first.index("Zo niet"), chunks.get).node.node_id == "doc#2.1"
+    assert _next_place(chunks["doc#2.0"], first.index("Zo niet"), chunks.get).node.node_id == "doc#2.1"
 
     # Phases under headings: Fase 1 -> the first line of Fase 2, past Fase 1's second part.
     chunks = {
@@ -1055,12 +1062,12 @@ def test_a_next_step_is_the_next_numbered_item_or_phase():
         "doc#4.0": _chunk("doc#4.0", "### Fase 2 Gesprek\n\n- **School:** Organiseert gesprek.", "Aanpak > Fase 2 Gesprek"),
         "doc#5.0": _chunk("doc#5.0", "Iets anders.", "Bijlage"),
     }
-    at = next_step(chunks["doc#3.0"], 2, chunks.get)
+    at = _next_place(chunks["doc#3.0"], 2, chunks.get)
     assert at.node.node_id == "doc#4.0" and chunks["doc#4.0"].text[at.start:].startswith("- **School:** Organiseert")
-    assert next_step(chunks["doc#4.0"], 30, chunks.get) is None  # no Fase 3 in this part of the document
+    assert _next_place(chunks["doc#4.0"], 30, chunks.get) is None  # no Fase 3 in this part of the document
     # Chapter numbers are no phases.
     chunks = {"doc#6.0": _chunk("doc#6.0", "Gesprek.", "1.5 Gesprek"), "doc#7.0": _chunk("doc#7.0", "Stopt.", "1.6 Stopt")}
-    assert next_step(chunks["doc#6.0"], 0, chunks.get) is None
+    assert _next_place(chunks["doc#6.0"], 0, chunks.get) is None
 
 
 def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
@@ -1152,7 +1159,7 @@ def test_a_quote_with_a_lead_says_what_it_is_to_the_one_before():
 
 
 def test_a_next_step_is_found_past_the_rest_of_an_item_and_never_quoted_twice():
-    from assistant.next_step import asks_next_step, next_step
+    from assistant.next_step import asks_next_step
 
     assert not asks_next_step("Wat moet de school daarnaast doen?")  # "daarnaast" is no "daarna"
     assert not asks_next_step("Wat nummer heeft de stap?")
@@ -1160,7 +1167,7 @@ def test_a_next_step_is_found_past_the_rest_of_an_item_and_never_quoted_twice():
     first = "1. Eerst.\n2. Leerplicht nodigt ouders uit. Dat gebeurt schriftelijk."
     rest = "Dat gebeurt schriftelijk.\n3. Het gesprek."
     chunks = {"doc#1.0": _chunk("doc#1.0", first, "Fase 1 Melding"), "doc#1.1": _chunk("doc#1.1", rest, "Fase 1 Melding")}
-    at = next_step(chunks["doc#1.0"], first.index("Leerplicht"), chunks.get)
+    at = _next_place(chunks["doc#1.0"], first.index("Leerplicht"), chunks.get)
     assert at.node.node_id == "doc#1.1" and rest[at.start:].startswith("3. Het gesprek")
 
 

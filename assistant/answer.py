@@ -33,8 +33,8 @@ from typing import Callable, Protocol
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
-from assistant.chunk import BULLET, HEADING, following_ids, indent
-from assistant.cite import NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
+from assistant.chunk import BULLET, HEADING, following_ids, indent, introduces_list, previous_id
+from assistant.cite import LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
@@ -226,6 +226,16 @@ class Scored:
     defines: bool = False  # the sentence defines the term the question asks the meaning of
 
 
+@dataclass(frozen=True)
+class ListShown:
+    """How an answer shows a quote with its list (see `ExtractiveAnswerer._list_shown`)."""
+
+    s: Scored  # what to quote: the sentence, in the chunk that has its list
+    whole: bool | None = None  # the list is known to be whole (None: its chunk alone tells)
+    part: bool = False  # the quote shows only part of the list
+    rest: Scored | None = None  # the list's items in the next chunk, quoted after it
+
+
 @dataclass
 class Signals:
     """Absolute evidence strength for the refusal decision (see `refusal_reason`)."""
@@ -383,17 +393,32 @@ def _children(text: str, lines: list, i: int) -> list[int]:
     return found
 
 
-def _short_whole_list(text: str, lines: list, parent: int, i: int) -> list[int]:
+def _descendants(text: str, lines: list, i: int) -> list[int]:
+    """Indices of the items nested under item i, at any depth, in order."""
+    own, found = _indent(text, lines[i]), []
+    for k in range(i + 1, len(lines)):
+        body = text[lines[k][0] : lines[k][1]]
+        if not body.strip():
+            continue
+        if not _is_item(text, lines[k]) or _indent(text, lines[k]) <= own:
+            break
+        found.append(k)
+    return found
+
+
+def _short_whole_list(text: str, lines: list, parent: int, i: int, whole: bool | None = None) -> list[int]:
     """The items nested under `parent`, for showing item i with them: [] when they are long,
     when item i introduces a list of its own (its items are what it says, see `quote_blocks`),
-    or when the list may go on in the next chunk (a cut list would look complete)."""
+    or when the list may not be whole in this chunk (a cut list would look complete).
+    `whole` is what the chunks around it tell (`ExtractiveAnswerer._list_shown`); None:
+    the chunk alone decides (the list ends within it)."""
     nested = _children(text, lines, parent)
     own = text[lines[i][0] : lines[i][1]].rstrip()
     if not nested or (own.endswith(":") and _children(text, lines, i)):
         return []
     if sum(lines[k][1] - lines[k][0] for k in nested) > MAX_BLOCK_CHARS // 2:
         return []
-    return nested if _ends_within(text, lines, nested) else []
+    return nested if (_ends_within(text, lines, nested) if whole is None else whole) else []
 
 
 def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
@@ -404,34 +429,57 @@ def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
                if text[lines[k][0] : lines[k][1]].strip())
 
 
+def _at_top(text: str, lines: list, first: int) -> bool:
+    """Whether only the items introducing it, each deeper than the one before, come
+    before line `first` in the chunk: a chunk that starts inside a list carries just
+    those (`ListIntroCarry`), so the list may begin in the chunk before."""
+    depths = [_indent(text, lines[k]) if _is_item(text, lines[k]) else None
+              for k in range(first) if text[lines[k][0] : lines[k][1]].strip()]
+    return None not in depths and all(a < b for a, b in zip(depths, depths[1:] + [_indent(text, lines[first])]))
+
+
 @dataclass(frozen=True)
-class NestedList:
-    """The nested list a sentence is an item of: the line introducing it, its items' lines,
-    and whether the list ends within the chunk (a shallower line follows its last item)."""
+class ShownList:
+    """The list an answer shows a sentence with (see `quote_blocks`): the line introducing
+    it ("" for a whole list under a heading), its items' lines, whether it ends within
+    the chunk (else it may go on in the next) and whether it starts at the chunk's top
+    (`_at_top`: else it may begin in the chunk before)."""
 
     intro: str
     items: tuple[str, ...]
-    whole: bool
+    ends: bool
+    at_top: bool
+    depth: int  # its first item's indent
 
 
-def nested_list(text: str, record: SentenceRecord) -> NestedList | None:
-    """The nested list of chunk `text` that the sentence is an item of, or None."""
+def shown_list(text: str, record: SentenceRecord, whole_list: bool = False) -> ShownList | None:
+    """The list of chunk `text` an answer shows with the sentence, or None: the items
+    a line ending in ":" introduces, the nested list the sentence is an item of, or
+    (`whole_list`) the whole list of an item without an introduction."""
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
-    parent = _parent_item(text, lines, i) if _is_item(text, lines[i]) else None
-    nested = _children(text, lines, parent) if parent is not None else []
-    if not nested:
+    if not _is_item(text, lines[i]):
         return None
-    return NestedList(
-        intro=text[_content_start(text, lines[parent]) : lines[parent][1]].strip(),
-        items=tuple(text[_content_start(text, lines[k]) : lines[k][1]].strip() for k in nested),
-        whole=_ends_within(text, lines, nested),
-    )
+    parent = _parent_item(text, lines, i)
+    if record.end >= lines[i][1] - 1 and text[lines[i][0] : lines[i][1]].rstrip().endswith(":") \
+            and (items := _descendants(text, lines, i)):
+        intro = i
+    elif parent is not None and introduces_list(text[lines[parent][0] : lines[parent][1]]):
+        intro, items = parent, _children(text, lines, parent)
+    elif parent is None and whole_list and _whole_list(text, lines, i) and _list_intro(text, lines, i) is None:
+        items = _top_list(text, lines, i)
+        ends = any(text[lines[k][0] : lines[k][1]].strip() for k in range(items[-1] + 1, len(lines)))
+        return ShownList("", _item_texts(text, lines, items), ends, _at_top(text, lines, items[0]),
+                         _indent(text, lines[items[0]]))
+    else:
+        return None
+    return ShownList(text[_content_start(text, lines[intro]) : lines[intro][1]].strip(),
+                     _item_texts(text, lines, items), _ends_within(text, lines, items), _at_top(text, lines, intro),
+                     _indent(text, lines[items[0]]))
 
 
-def _introduces_list(sentence: str) -> bool:
-    s = sentence.rstrip()
-    return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
+def _item_texts(text: str, lines: list, items: list[int]) -> tuple[str, ...]:
+    return tuple(text[_content_start(text, lines[k]) : lines[k][1]].strip() for k in items)
 
 
 def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
@@ -441,26 +489,44 @@ def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
     return line[0] + ends[-1] if ends else _content_start(text, line)
 
 
-def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
-    """Every item (nested ones too) of the list that line i belongs to, or []
-    when it is longer than MAX_BLOCK_CHARS."""
+def _top_list(text: str, lines: list, i: int) -> list[int]:
+    """The lines of the list that line i belongs to (nested items too), from its first
+    item to the first line that is not an item."""
     start = i
     while start > 0 and (_is_item(text, lines[start - 1]) or not text[lines[start - 1][0] : lines[start - 1][1]].strip()):
         start -= 1
-    blocks, total = [], 0
+    items = []
     for k in range(start, len(lines)):
         body = text[lines[k][0] : lines[k][1]]
         if not body.strip():
             continue
         if not _is_item(text, lines[k]):
             break
-        total += lines[k][1] - lines[k][0]
-        blocks.append((_content_start(text, lines[k]), lines[k][1]))
-    return blocks if total <= MAX_BLOCK_CHARS else []
+        items.append(k)
+    return items
+
+
+def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
+    """Every item (nested ones too) of the list that line i belongs to, or []
+    when it is longer than MAX_BLOCK_CHARS."""
+    items = _top_list(text, lines, i)
+    if sum(lines[k][1] - lines[k][0] for k in items) > MAX_BLOCK_CHARS:
+        return []
+    return [(_content_start(text, lines[k]), lines[k][1]) for k in items]
+
+
+def _list_intro(text: str, lines: list, i: int) -> tuple[int, int] | None:
+    """The line that introduces the (top-level) list of item i, when there is one."""
+    j = i - 1
+    while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
+        j -= 1
+    intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
+    return intro if intro and introduces_list(text[intro[0] : intro[1]]) else None
 
 
 def quote_blocks(
-    text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False
+    text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False,
+    list_whole: bool | None = None,
 ) -> list[tuple[int, int]]:
     """The character ranges to quote for the best sentence `record` of chunk `text`.
 
@@ -473,7 +539,8 @@ def quote_blocks(
     the question named the section, so the list is what it asked about.
     With `siblings` (what an answer shows, not what is scored), a nested item comes
     with all the items of its short list: one item of "Duur van de plaatsing:" ("Na 4
-    schoolweken tussenevaluatie") hides the rule its list states (8 weeks, then ...).
+    schoolweken tussenevaluatie") hides the rule its list states (8 weeks, then ...),
+    when the list is known to be whole (`list_whole`, see `_short_whole_list`).
     """
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
@@ -483,25 +550,22 @@ def quote_blocks(
         parent = _parent_item(text, lines, i)
         if parent is not None:
             # A nested item: quote it under the item that introduces it.
-            if _introduces_list(text[lines[parent][0] : lines[parent][1]]):
+            if introduces_list(text[lines[parent][0] : lines[parent][1]]):
                 blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
-                if siblings and (nested := _short_whole_list(text, lines, parent, i)):
+                if siblings and (nested := _short_whole_list(text, lines, parent, i, list_whole)):
                     return blocks + [(_content_start(text, lines[k]), lines[k][1]) for k in nested]
         else:
             # A list item: quote it with the line that introduces the list, when short enough.
-            j = i - 1
-            while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
-                j -= 1
-            intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
-            if intro and _introduces_list(text[intro[0] : intro[1]]):
+            if intro := _list_intro(text, lines, i):
                 blocks.append((_content_start(text, intro), intro[1]))
             elif whole_list and (whole := _whole_list(text, lines, i)):
                 return whole
         blocks.append((record.start, max(record.end, line[1])))
         if record.end >= line[1] - 1 and text[line[0] : line[1]].rstrip().endswith(":"):
-            # An item that introduces a nested list ("... als er sprake is van:"): its items are the rule.
+            # An item that introduces a nested list ("... als er sprake is van:"): its items are the
+            # rule, with the items they introduce in turn ("4. Actietafel met:" ... "Doelen:" ...).
             total = sum(b - a for a, b in blocks)
-            for k in _children(text, lines, i):
+            for k in _descendants(text, lines, i):
                 length = lines[k][1] - lines[k][0]
                 if total + length > MAX_BLOCK_CHARS:
                     break
@@ -519,7 +583,7 @@ def quote_blocks(
     if line[1] - start <= MAX_BLOCK_CHARS // 2:
         end = line[1]
     blocks = [(start, end)]
-    if end == line[1] and _introduces_list(text[record.start : end]):
+    if end == line[1] and introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
         total = end - start
         if not items and (labelled := _labelled_list(text, lines, i)):
@@ -535,6 +599,19 @@ def quote_blocks(
             blocks.append((_content_start(text, lines[k]), lines[k][1]))
             total += length
     return blocks
+
+
+def _without_repeats(quotes: list[Quote]) -> list[Quote]:
+    """The quotes without one that an earlier quote repeats, or a plain one that another
+    quote of the same passage shows in full (two quotes come to one chunk when a list is
+    shown from the chunk that holds it)."""
+    def repeated(i: int, q: Quote) -> bool:
+        if any(r == q for r in quotes[:i]):
+            return True
+        return not (q.lead or q.last_step) and any(
+            j != i and r.node.node_id == q.node.node_id and set(q.parts) <= set(r.parts)
+            and (set(q.parts) < set(r.parts) or j < i) for j, r in enumerate(quotes))
+    return [q for i, q in enumerate(quotes) if not repeated(i, q)]
 
 
 def _step_name(text: str, start: int) -> str:
@@ -590,7 +667,7 @@ class ExtractiveAnswerer:
         self.lexicon = lexicon or Lexicon()
         # Caches keyed by chunk id + offsets; chunk ids change when their text changes.
         self._stems: dict[tuple, set[str]] = {}
-        self._block_cache: dict[tuple[str, int, bool, bool], list[tuple[int, int]]] = {}
+        self._block_cache: dict[tuple[str, int, bool, bool, bool | None], list[tuple[int, int]]] = {}
         self._section_stems: dict[str, set[str]] = {}
         self._word_cache: dict[str, set[str]] = {}  # grows with the corpus vocabulary only
 
@@ -655,11 +732,12 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _block_ranges(
-        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False
+        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False,
+        list_whole: bool | None = None,
     ) -> list[tuple[int, int]]:
-        key = (chunk_id, record.start, whole_list, siblings)
+        key = (chunk_id, record.start, whole_list, siblings, list_whole)
         if key not in self._block_cache:
-            self._block_cache[key] = quote_blocks(text, record, whole_list, siblings)
+            self._block_cache[key] = quote_blocks(text, record, whole_list, siblings, list_whole)
         return self._block_cache[key]
 
     def _names_section(self, asked: set[str], section: str) -> bool:
@@ -687,9 +765,10 @@ class ExtractiveAnswerer:
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
         return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list)
 
-    def _shown_blocks(self, s: Scored) -> list[tuple[int, int]]:
+    def _shown_blocks(self, s: Scored, list_whole: bool | None = None) -> list[tuple[int, int]]:
         """What the answer shows for `s`: its blocks, a nested item with its short list."""
-        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list, True)
+        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list, True,
+                                  list_whole)
 
     def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
         """The absolute evidence for the best sentence and its quote."""
@@ -890,40 +969,106 @@ class ExtractiveAnswerer:
             # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
             steps = [self._quoted_words(step) for step in after.values()]
             chosen = [c for c in chosen if id(c) in after or not any(_repeats(self._quoted_words(c), w) for w in steps)]
-        quotes = []
+        quotes: list[Quote] = []
         for s in chosen:
-            whole = self._whole_list_ahead(s, evidence)
-            text = whole.node.node.get_content()
-            quotes.append(Quote(node=whole.node.node, parts=[text[a:b] for a, b in self._shown_blocks(whole)],
-                                last_step=id(s) in last))
+            self._add_quote(quotes, self._list_shown(s, evidence), last_step=id(s) in last)
             if id(s) in after:
                 # The step after it, without the list introduction the quote before already shows.
-                step, shown = after[id(s)], quotes[-1].parts
-                text = step.node.node.get_content()
-                parts = [text[a:b] for a, b in self._shown_blocks(step) if text[a:b] not in shown]
-                if parts:  # (all of it already shown: a chunk's overlap repeats the step)
-                    quotes.append(Quote(node=step.node.node, parts=parts, lead=NEXT_STEP_LEAD,
-                                        last_step=id(step) in last))
-        return compose(evidence.question, quotes)
+                step = after[id(s)]
+                self._add_quote(quotes, self._list_shown(step, evidence), lead=NEXT_STEP_LEAD,
+                                last_step=id(step) in last, new_only=True)
+        return compose(evidence.question, _without_repeats(quotes))
 
-    def _whole_list_ahead(self, s: Scored, evidence: Evidence) -> Scored:
-        """`s`, or the same line in its section's next chunk when its nested list runs past
-        the end of its own chunk and that chunk has it whole: the splitter's overlap repeats
-        the list there ("Mogelijke opties:" with all five options, not three). Only the same
-        introduction with every item seen here and more: an overlap may start inside a list."""
-        text = s.node.node.get_content()
-        here = nested_list(text, s.record) if evidence.chunk is not None and evidence.chunk_sentences else None
-        if here is None or here.whole:
-            return s
-        ids = following_ids(s.node.node.node_id)
-        ahead = evidence.chunk(ids[0]) if ids else None
-        if ahead is None:
-            return s
-        record = next((r for r in evidence.chunk_sentences(ahead.node_id) if r.text == s.record.text), None)
-        there = nested_list(ahead.get_content(), record) if record is not None else None
-        if there is None or not there.whole or there.intro != here.intro or not set(here.items) <= set(there.items):
-            return s
-        return replace(s, record=record, node=NodeWithScore(node=ahead, score=s.node.score))
+    def _add_quote(self, quotes: list[Quote], shown: ListShown, lead: str = "", last_step: bool = False,
+                   new_only: bool = False) -> None:
+        """Append the quote `shown` says, and the rest of its list from the next chunk; with
+        `new_only`, without the parts the quote before already shows."""
+        def parts(s: Scored, seen: list[str]) -> list[str]:
+            text = s.node.node.get_content()
+            return [text[a:b] for a, b in self._shown_blocks(s, shown.whole) if text[a:b] not in seen]
+
+        quoted = parts(shown.s, quotes[-1].parts if new_only and quotes else [])
+        if not quoted:
+            return  # (all of it already shown: a chunk's overlap repeats the step)
+        quotes.append(Quote(node=shown.s.node.node, parts=quoted, lead=lead, last_step=last_step,
+                            part_of_list=shown.part))
+        if shown.rest is not None and (rest := parts(shown.rest, quoted)):
+            quotes.append(Quote(node=shown.rest.node.node, parts=rest, lead=LIST_GOES_ON_LEAD))
+
+    def _list_shown(self, s: Scored, evidence: Evidence) -> ListShown:
+        """How to show `s` when the list it is shown with (`shown_list`) may be cut by its
+        chunk: from the chunk before or after it when that one has the whole list, from
+        both when each has one end of it, else with a note that it is part of the list.
+
+        The splitter's overlap repeats lines, so a list cut at a chunk's end may be whole in
+        the next chunk ("Mogelijke opties:" with all five options, not three), and one the
+        chunk starts inside of may be whole in the chunk before ("Doelen:" with the four
+        aims, not the last three: `ListIntroCarry` carries only the introduction). Of two
+        neighbours with the list, the one that shows its start and the one that shows its
+        end, either holds it whole when it has every item of the other; else the two
+        together hold it (a section's chunks leave no gap), when short enough to show.
+        """
+        if evidence.chunk is None or evidence.chunk_sentences is None:
+            return ListShown(s)
+        node = s.node.node
+        here = shown_list(node.get_content(), s.record, s.whole_list)
+        if here is None:
+            return ListShown(s)
+        starts_before, ends = self._starts_before(node, here, evidence), self._ends(node, here, evidence)
+        if ends and not starts_before:
+            return ListShown(s)
+        cut = ListShown(s, whole=False, part=True)
+        if starts_before and not ends:
+            return cut
+        near = evidence.chunk(previous_id(node.node_id) if starts_before else following_ids(node.node_id)[0])
+        record, there = self._same_list(near, here, s, evidence) if near is not None else (None, None)
+        if there is None or (
+                self._starts_before(near, there, evidence) if starts_before else not self._ends(near, there, evidence)):
+            return cut
+        moved = replace(s, record=record, node=NodeWithScore(node=near, score=s.node.score))
+        (first, head), (last, tail) = ((moved, there), (s, here)) if starts_before else ((s, here), (moved, there))
+        if set(tail.items) <= set(head.items):
+            return ListShown(first, whole=True)
+        if set(head.items) <= set(tail.items):
+            return ListShown(last, whole=True)
+        if sum(map(len, dict.fromkeys(head.items + tail.items))) > MAX_BLOCK_CHARS // 2:
+            return cut
+        return ListShown(first, whole=True, rest=last)
+
+    @staticmethod
+    def _same_list(
+        near: BaseNode, here: ShownList, s: Scored, evidence: Evidence
+    ) -> tuple[SentenceRecord | None, ShownList | None]:
+        """The list of chunk `near` that is `here`'s (the same introduction), with the
+        sentence to show it for: `s`'s own when `near` has it."""
+        found: tuple[SentenceRecord | None, ShownList | None] = (None, None)
+        for record in evidence.chunk_sentences(near.node_id):
+            there = shown_list(near.get_content(), record, s.whole_list)
+            # (A list under a heading has no introduction to tell it by: it needs an item in common.)
+            if there is None or there.intro != here.intro or not (here.intro or set(there.items) & set(here.items)):
+                continue
+            if record.text == s.record.text:
+                return record, there
+            found = found if found[0] else (record, there)
+        return found
+
+    @staticmethod
+    def _starts_before(node: BaseNode, shown: ShownList, evidence: Evidence) -> bool:
+        """Whether the list `shown` of chunk `node` may begin in the chunk before: the list
+        starts at the chunk's top and that chunk ends inside a list as deep or deeper."""
+        before = previous_id(node.node_id) if shown.at_top else None
+        chunk = evidence.chunk(before) if before else None
+        if chunk is None:
+            return False
+        last = next((line for line in reversed(chunk.get_content().split("\n")) if line.strip()), "")
+        return bool(BULLET.match(last)) and indent(last) >= shown.depth
+
+    @staticmethod
+    def _ends(node: BaseNode, shown: ShownList, evidence: Evidence) -> bool:
+        """Whether the list `shown` of chunk `node` ends within it: a line after it ends it,
+        or the chunk is its section's last part."""
+        ids = following_ids(node.node_id)
+        return shown.ends or not ids or evidence.chunk(ids[0]) is None
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a

@@ -44,6 +44,14 @@ def following_ids(chunk_id: str) -> list[str]:
     return [f"{section}.{int(part) + 1}", f"{document}#{int(number) + 1}.0"]
 
 
+def previous_id(chunk_id: str) -> str | None:
+    """The id of the part before `chunk_id` in its section (see `split_id`), or None for
+    a section's first part. A list can run on from it (`ListIntroCarry`), never from
+    another section."""
+    section, _, part = chunk_id.rpartition(".")
+    return f"{section}.{int(part) - 1}" if part.isdigit() and int(part) > 0 and "#" in section else None
+
+
 class SectionMetadata(TransformComponent):
     """Store the full heading path of each section as `section` metadata, and give
     sections readable, deterministic ids `<document>#<n>` (n counts per document)."""
@@ -142,6 +150,13 @@ def _introduces(paragraph: str) -> bool:
     return paragraph.rstrip().rstrip("*_").rstrip().endswith(":")
 
 
+def introduces_list(sentence: str) -> bool:
+    """Whether a line or sentence can introduce the list after it: it ends in a colon or
+    without a sentence's end ("Andere opties zijn", "4. Actietafel met")."""
+    s = sentence.rstrip()
+    return s.endswith(":") or not s.endswith((".", "!", "?", ";", ")", "”", '"'))
+
+
 def paragraphs_with_their_lists(text: str) -> list[str]:
     """`SentenceSplitter`'s paragraph step, keeping a paragraph that introduces a list
     ("... op drie hoofdpunten:") together with the list: split apart, the intro ended
@@ -216,7 +231,7 @@ class ListIntroCarry(TransformComponent):
                     stack = [(_last_sentence(line.strip()), -1)] if _introduces(line) else []
                     continue
                 stack = [e for e in stack if e[1] < indent(line)]  # items at its level end a nested list
-                if _introduces(line):
+                if introduces_list(line):  # (an item's own items need no colon: "Andere opties zijn")
                     stack.append((line.rstrip(), indent(line)))
             still_open = bool(lines) and (bool(BULLET.match(lines[-1])) or _introduces(lines[-1]))
             open_intros[section] = stack if still_open else []

@@ -75,7 +75,10 @@ class Answer:
 
 
 NEXT_STEP_LEAD = "Daarna"  # the lead of a quote that is the step after the one before it
+LIST_GOES_ON_LEAD = "De lijst gaat verder"  # the lead of a quote that goes on with the list before it
 LAST_STEP_NOTE = "(hierna noemt het document geen volgende stap)"
+# After a quote whose list the passage holds only part of (a passage may start or end inside a list).
+PART_OF_LIST_NOTE = "(een deel van de lijst; de hele lijst staat in het document)"
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Quote:
     parts: list[str]
     lead: str = ""  # what the quote is to the one before it ("Daarna"), shown first
     last_step: bool = False  # a numbered step after which its list and phases end
+    part_of_list: bool = False  # the list it is shown with may go on beyond the passage
 
 
 def shown_heading(section: str) -> str:
@@ -128,7 +132,8 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
             # The situation a follow-up "en dan?" is about; after the last step it stays there.
             next_steps.append((citation.region, " ".join(parts)))
         quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
-        note = f" {LAST_STEP_NOTE}" if quote.last_step else ""
+        notes = [LAST_STEP_NOTE] * quote.last_step + [PART_OF_LIST_NOTE] * quote.part_of_list
+        note = "".join(f" {n}" for n in notes)
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]{note}")
 
     paragraphs = []

@@ -39,14 +39,15 @@ from assistant.embedding import SentenceTransformerEmbedding
 from assistant.glossary import Glossary
 from assistant.lexicon import Lexicon
 
-FORMAT_VERSION = 12  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
+FORMAT_VERSION = 13  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
 # 5: a step label ("**5.**") is one sentence with its step; 6: chunks split between lines, never
 # inside a list step's label; 7: "X impliceert ..." defines X in the glossary; 8: glossary stems
 # read strong verb forms as their infinitive (lexicon.STRONG_VERBS); 9: a paragraph that
 # introduces a list stays in one chunk with it (chunk.paragraphs_with_their_lists); 10: a chunk
 # that starts inside a list carries the list's introduction (chunk.ListIntroCarry); 11: nested
 # introductions, PDF lists with blank lines between items; 12: the sentence collection has the
-# chunks' dense graph (it is searched: retrieve.near_sentences)
+# chunks' dense graph (it is searched: retrieve.near_sentences); 13: an item without a colon
+# that introduces nested items ("Andere opties zijn") is carried too (chunk.introduces_list)
 # Chroma refuses a get() of more than ~32k records at once ("too many SQL variables").
 PAGE = 5000
 # The sentence cache is filled at start-up only below this many sentences (~60 MB).

@@ -257,6 +257,26 @@ def test_a_question_about_a_phase_is_answered_from_that_phase(assistant):
     assert "onder „Fase 2" in second.answer and "Fase 3" not in second.answer
 
 
+def test_a_list_cut_by_the_chunks_is_shown_whole_or_said_to_be_a_part(assistant):
+    from assistant.cite import LIST_GOES_ON_LEAD, PART_OF_LIST_NOTE
+
+    # The chunk that ranks starts inside "Doelen:"; the one before has all four aims.
+    answer = assistant.ask("Wat zijn de doelen van de actietafel in Utrecht?")
+    aims = ["Zicht op de wensen van ouder(s) / verzorger(s) en de leerling", "Zicht op de situatie",
+            "Zicht op de visies van betrokkenen", "Afspraken maken voor vervolg"]
+    shown = answer.answer[answer.answer.index("„Doelen:”"):]
+    assert [shown.index(f"„{aim}”") for aim in aims] == sorted(shown.index(f"„{aim}”") for aim in aims)
+    # "Andere opties zijn": one option ends one chunk, the other two begin the next.
+    answer = assistant.ask("Welke andere opties zijn er om te overbruggen als er geen kernteam is?")
+    assert "„Andere opties zijn”" in answer.answer and f"{LIST_GOES_ON_LEAD}, " in answer.answer
+    for option in ("Overbrugging op de school zelf", "Overbrugging op het KDC van ASVZ", "Overbrugging bij GOAL"):
+        assert answer.answer.count(option) == 1
+    assert PART_OF_LIST_NOTE not in answer.answer
+    # Steps 3-6 of a longer list of steps.
+    answer = assistant.ask("Wie heeft de regie bij dreigend thuiszitten op een school zonder kernteam, zoals een SBO of SO?")
+    assert "De school heeft de regie" in answer.answer and PART_OF_LIST_NOTE in answer.answer
+
+
 def test_index_is_not_rebuilt_or_duplicated(assistant):
     from assistant.load import load_documents
 

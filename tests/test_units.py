@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import QUANTITY_QUESTION, Lexicon, _repeats, quote_blocks, regions_named
+from assistant.answer import QUANTITY_QUESTION, ExtractiveAnswerer, Lexicon, _repeats, quote_blocks, regions_named
 from assistant.ask import AskError, check_question
 from assistant.chunk import plain, sentence_spans
+from assistant.cite import compose
 from assistant.config import Settings
 from assistant.index import SentenceRecord
 from assistant.load import DocumentLoadError, load_corpus, load_document
@@ -189,6 +190,11 @@ def test_the_list_introduction_is_carried_in_the_cases_a_review_found():
     # The same heading path twice in one document is two sections.
     out = carry("Kies uit:\n- een", "- twee", ids=["doc#1.0", "doc#2.0"])
     assert out[1] == "- twee"
+    # An item introduces its own items without a colon too; a sentence does not.
+    out = carry("15. Route.\n    - Andere opties zijn\n      - Op school", "      - Op het KDC")
+    assert out[1] == "    - Andere opties zijn\n      - Op het KDC"
+    out = carry("15. Route.\n    - Dit is klaar.\n      - Op school", "      - Op het KDC")
+    assert out[1] == "      - Op het KDC"
 
 
 def test_a_numbered_list_item_is_the_step_of_its_number():
@@ -392,35 +398,142 @@ def test_a_nested_list_that_may_go_on_in_the_next_chunk_shows_only_the_item():
 
 
 def test_a_nested_list_that_reaches_the_end_of_its_chunk_is_known_as_cut_off():
-    from assistant.answer import NestedList, nested_list
+    from assistant.answer import ShownList, shown_list
 
     cut = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
-    assert nested_list(cut, _record(cut, "Verwijzing SO")) == NestedList(
-        "Mogelijke opties:", ("Verlenging brugplek", "Verwijzing SO"), whole=False)
-    whole = cut + "\n9. De school verwijst."
-    assert nested_list(whole, _record(whole, "Verwijzing SO")).whole
-    assert nested_list(whole, _record(whole, "De school verwijst.")) is None  # no nested item
+    assert shown_list(cut, _record(cut, "Verwijzing SO")) == ShownList(
+        "Mogelijke opties:", ("Verlenging brugplek", "Verwijzing SO"), ends=False, at_top=True, depth=4)
+    whole = "7. De school belt.\n" + cut + "\n9. De school verwijst."
+    assert shown_list(whole, _record(whole, "Verwijzing SO")).ends
+    assert not shown_list(whole, _record(whole, "Verwijzing SO")).at_top  # its start is in this chunk
+    assert shown_list(whole, _record(whole, "De school verwijst.")) is None  # no list shown with it
+    # The item that introduces the list is shown with its items: the same list.
+    assert shown_list(whole, _record(whole, "Mogelijke opties:")) == shown_list(whole, _record(whole, "Verwijzing SO"))
+
+
+def _list_evidence(texts: dict[str, str], *sentences: str):
+    """Chunks by id, with a record for each of `sentences` the chunk holds."""
+    from types import SimpleNamespace
+
+    chunks = {cid: _chunk(cid, text) for cid, text in texts.items()}
+    records = {cid: [_record(text, x) for x in sentences if x in text] for cid, text in texts.items()}
+    return SimpleNamespace(chunk=chunks.get, chunk_sentences=records.get), chunks, records
+
+
+def _shown(answerer, evidence, chunks, records, cid: str, sentence: str):
+    from llama_index.core.schema import NodeWithScore
+
+    from assistant.answer import Scored
+
+    record = next(r for r in records[cid] if r.text == sentence)
+    shown = answerer._list_shown(Scored(record, NodeWithScore(node=chunks[cid], score=1.0), 0, 0.9, 1.0), evidence)
+    text = shown.s.node.node.text
+    parts = [text[a:b] for a, b in answerer._shown_blocks(shown.s, shown.whole)]
+    return shown, parts
 
 
 def test_a_nested_list_cut_off_by_its_chunk_is_quoted_from_the_next_chunk_only_when_whole_there():
-    from types import SimpleNamespace
-
-    from llama_index.core.schema import NodeWithScore
-
-    from assistant.answer import ExtractiveAnswerer, Scored
-
-    here = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
+    here = "7. De school belt.\n8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
     whole = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO\n    - Behandeling\n9. Verwijzen."
-    partial = "8. Mogelijke opties:\n    - Verwijzing SO\n    - Behandeling\n9. Verwijzen."  # overlap starts inside
+    partial = "8. Mogelijke opties:\n    - Behandeling\n    - Terugplaatsing\n    - Herplaatsing"  # cut again
     answerer = ExtractiveAnswerer(Settings(), Lexicon())
     for ahead, moves in ((whole, True), (partial, False)):
-        chunks = {"doc#20.2": _chunk("doc#20.2", here), "doc#20.3": _chunk("doc#20.3", ahead)}
-        records = {cid: [_record(node.text, "Verwijzing SO")] for cid, node in chunks.items()}
-        evidence = SimpleNamespace(chunk=chunks.get, chunk_sentences=records.get)
-        quoted = Scored(records["doc#20.2"][0], NodeWithScore(node=chunks["doc#20.2"], score=1.0), 0, 0.9, 1.0)
-        shown = answerer._whole_list_ahead(quoted, evidence)
-        assert (shown.node.node.node_id == "doc#20.3") is moves
-        assert shown.node.node.text[shown.record.start : shown.record.end] == "Verwijzing SO"
+        evidence, chunks, records = _list_evidence({"doc#20.2": here, "doc#20.3": ahead}, "Verwijzing SO")
+        shown, parts = _shown(answerer, evidence, chunks, records, "doc#20.2", "Verwijzing SO")
+        assert (shown.s.node.node.node_id == "doc#20.3") is moves
+        assert shown.part is not moves  # (a list cut here and not whole there is said to be a part)
+        assert parts == (["Mogelijke opties:", "Verlenging brugplek", "Verwijzing SO", "Behandeling"] if moves
+                         else ["Mogelijke opties:", "Verwijzing SO"])
+
+
+def test_a_list_the_chunk_starts_inside_of_is_quoted_from_the_chunk_before_when_whole_there():
+    """Utrecht's actietafel: the chunk that starts inside "Doelen:" carries the items that
+    introduce it (`ListIntroCarry`), not the first aim; three of the four aims looked like all."""
+    before = ("1. Signaleren\n4. Actietafel met:\n  - Leerling\n  - Doelen:\n    - Zicht op de wensen\n"
+              "    - Zicht op de situatie\n    - Afspraken maken")
+    here = "4. Actietafel met:\n  - Doelen:\n    - Zicht op de situatie\n    - Afspraken maken\n5. Gesprek."
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    evidence, chunks, records = _list_evidence({"doc#0.0": before, "doc#0.1": here}, "Zicht op de situatie", "Doelen:")
+    for sentence in ("Zicht op de situatie", "Doelen:"):
+        shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.1", sentence)
+        assert shown.s.node.node.node_id == "doc#0.0" and shown.whole and not shown.part
+        assert parts[-4:] == ["Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
+    # In the chunk before, the list runs to the end; the chunk after shows where it ends.
+    shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.0", "Zicht op de situatie")
+    assert shown.s.node.node.node_id == "doc#0.0" and shown.whole
+    assert parts == ["Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
+    # When the chunk before ends inside a list that is not this one, the start is unknown.
+    other = "1. Signaleren\n2. Contact:\n  - Bellen:\n    - Zicht op de wensen"
+    evidence, chunks, records = _list_evidence({"doc#0.0": other, "doc#0.1": here}, "Zicht op de situatie")
+    shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.1", "Zicht op de situatie")
+    assert shown.part and shown.s.node.node.node_id == "doc#0.1" and parts == ["Doelen:", "Zicht op de situatie"]
+
+
+def test_a_list_each_chunk_holds_one_end_of_is_quoted_from_both():
+    from assistant.cite import LIST_GOES_ON_LEAD, PART_OF_LIST_NOTE
+
+    before = "15. De school zoekt een brugplaats.\n    - Andere opties zijn\n      - Overbrugging op school"
+    after = "    - Andere opties zijn\n      - Overbrugging op het KDC\n      - Overbrugging bij GOAL\n16. Slot."
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    evidence, chunks, records = _list_evidence({"doc#4.7": before, "doc#4.8": after},
+                                               "Overbrugging op school", "Overbrugging bij GOAL")
+    for cid, sentence in (("doc#4.7", "Overbrugging op school"), ("doc#4.8", "Overbrugging bij GOAL")):
+        shown, parts = _shown(answerer, evidence, chunks, records, cid, sentence)
+        assert shown.s.node.node.node_id == "doc#4.7" and shown.rest.node.node.node_id == "doc#4.8"
+        assert parts == ["Andere opties zijn", "Overbrugging op school"] and not shown.part
+        quotes = []
+        answerer._add_quote(quotes, shown)
+        assert [(q.lead, q.parts) for q in quotes] == [
+            ("", ["Andere opties zijn", "Overbrugging op school"]),
+            (LIST_GOES_ON_LEAD, ["Overbrugging op het KDC", "Overbrugging bij GOAL"]),
+        ]
+        assert PART_OF_LIST_NOTE not in compose("Welke opties?", quotes).answer
+
+
+def test_a_whole_list_under_a_heading_is_a_part_only_when_its_chunk_may_cut_it():
+    from llama_index.core.schema import NodeWithScore
+
+    from assistant.answer import Scored
+
+    text = "- Registreert de thuiszitter.\n- Denkt mee."
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    for section, part in (
+        ({"doc#3.0": text}, False),  # the section's only chunk: the list ends with it
+        ({"doc#3.0": "Eerst dit.", "doc#3.1": text}, False),  # the chunk before ends in a paragraph
+        ({"doc#3.0": "Eerst dit.\n- Eerder punt", "doc#3.1": text}, True),  # ... in an item of this list
+        ({"doc#3.1": text, "doc#3.2": "- Later punt"}, True),  # the section goes on
+    ):
+        evidence, chunks, records = _list_evidence(section, "Denkt mee.")
+        cid = next(c for c in section if section[c] == text)
+        scored = Scored(records[cid][0], NodeWithScore(node=chunks[cid], score=1.0), 0, 0.9, 1.0, whole_list=True)
+        assert answerer._list_shown(scored, evidence).part is part, section
+
+
+def test_a_quote_of_part_of_a_list_says_so():
+    from assistant.cite import PART_OF_LIST_NOTE, Quote
+
+    node = _chunk("doc#3.1", "- Stap 3\n- Stap 4")
+    node.metadata.update(region="Drechtsteden", title="Routeboek")
+    answer = compose("Welke stappen?", [Quote(node=node, parts=["Stap 3", "Stap 4"], part_of_list=True)])
+    assert answer.answer.count(PART_OF_LIST_NOTE) == 1
+
+
+def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
+    from assistant.answer import _without_repeats
+    from assistant.cite import LIST_GOES_ON_LEAD, Quote
+
+    node, other = _chunk("doc#1.0", "a b"), _chunk("doc#1.1", "a b")
+    quotes = [Quote(node, ["a"]), Quote(other, ["b"], lead=LIST_GOES_ON_LEAD), Quote(node, ["a", "b"]),
+              Quote(other, ["b"], lead=LIST_GOES_ON_LEAD)]
+    assert _without_repeats(quotes) == [quotes[1], quotes[2]]
+
+
+def test_the_part_before_a_chunk_is_of_its_own_section():
+    from assistant.chunk import previous_id
+
+    assert previous_id("doc#4.2") == "doc#4.1"
+    assert previous_id("doc#4.0") is None
+    assert previous_id("no-part") is None
 
 
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():
@@ -428,6 +541,15 @@ def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblin
             "        - Afspraken maken\n5. Gesprek.")
     blocks = quote_blocks(text, _record(text, "Doelen:"), siblings=True)
     assert [text[a:b] for a, b in blocks] == ["Actietafel met:", "Doelen:", "Zicht op de situatie", "Afspraken maken"]
+
+
+def test_an_item_introducing_a_list_is_quoted_with_the_items_its_items_introduce():
+    # "Doelen:" without its aims said nothing of what the aims were.
+    text = ("4. Actietafel met:\n    - Leerling\n    - Doelen:\n        - Zicht op de situatie\n"
+            "        - Afspraken maken\n5. Gesprek.")
+    blocks = quote_blocks(text, _record(text, "4. Actietafel met:"))
+    assert [text[a:b] for a, b in blocks] == [
+        "4. Actietafel met:", "Leerling", "Doelen:", "Zicht op de situatie", "Afspraken maken"]
 
 
 def test_an_introduction_reaches_its_list_through_a_label_line():

@@ -33,7 +33,7 @@ from typing import Callable, Protocol
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
-from assistant.chunk import BULLET, HEADING, following_ids, indent, introduces_list, previous_id
+from assistant.chunk import BULLET, HEADING, indent, introduces_list, section_of
 from assistant.cite import LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
@@ -41,6 +41,7 @@ from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
 from assistant.normalise import Normalised, label_pattern
+from assistant.section import Section, rebuild
 
 LEXICAL = 0.12
 NUMBER = 0.03
@@ -226,16 +227,6 @@ class Scored:
     defines: bool = False  # the sentence defines the term the question asks the meaning of
 
 
-@dataclass(frozen=True)
-class ListShown:
-    """How an answer shows a quote with its list (see `ExtractiveAnswerer._list_shown`)."""
-
-    s: Scored  # what to quote: the sentence, in the chunk that has its list
-    whole: bool | None = None  # the list is known to be whole (None: its chunk alone tells)
-    part: bool = False  # the quote shows only part of the list
-    rest: Scored | None = None  # the list's items in the next chunk, quoted after it
-
-
 @dataclass
 class Signals:
     """Absolute evidence strength for the refusal decision (see `refusal_reason`)."""
@@ -410,8 +401,8 @@ def _short_whole_list(text: str, lines: list, parent: int, i: int, whole: bool |
     """The items nested under `parent`, for showing item i with them: [] when they are long,
     when item i introduces a list of its own (its items are what it says, see `quote_blocks`),
     or when the list may not be whole in this chunk (a cut list would look complete).
-    `whole` is what the chunks around it tell (`ExtractiveAnswerer._list_shown`); None:
-    the chunk alone decides (the list ends within it)."""
+    `whole`: the text is the whole section, so the list is whole (see `ExtractiveAnswerer._shown`);
+    None: the chunk alone tells (the list ends within it)."""
     nested = _children(text, lines, parent)
     own = text[lines[i][0] : lines[i][1]].rstrip()
     if not nested or (own.endswith(":") and _children(text, lines, i)):
@@ -429,57 +420,31 @@ def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
                if text[lines[k][0] : lines[k][1]].strip())
 
 
-def _at_top(text: str, lines: list, first: int) -> bool:
-    """Whether only the items introducing it, each deeper than the one before, come
-    before line `first` in the chunk: a chunk that starts inside a list carries just
-    those (`ListIntroCarry`), so the list may begin in the chunk before."""
-    depths = [_indent(text, lines[k]) if _is_item(text, lines[k]) else None
-              for k in range(first) if text[lines[k][0] : lines[k][1]].strip()]
-    return None not in depths and all(a < b for a, b in zip(depths, depths[1:] + [_indent(text, lines[first])]))
-
-
-@dataclass(frozen=True)
-class ShownList:
-    """The list an answer shows a sentence with (see `quote_blocks`): the line introducing
-    it ("" for a whole list under a heading), its items' lines, whether it ends within
-    the chunk (else it may go on in the next) and whether it starts at the chunk's top
-    (`_at_top`: else it may begin in the chunk before)."""
-
-    intro: str
-    items: tuple[str, ...]
-    ends: bool
-    at_top: bool
-    depth: int  # its first item's indent
-
-
-def shown_list(text: str, record: SentenceRecord, whole_list: bool = False) -> ShownList | None:
-    """The list of chunk `text` an answer shows with the sentence, or None: the items
-    a line ending in ":" introduces, the nested list the sentence is an item of, or
-    (`whole_list`) the whole list of an item without an introduction."""
+def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int, int]], whole_list: bool = False) -> bool:
+    """Whether `blocks` (what is quoted for the sentence, see `quote_blocks`) show a list
+    without all its items: the items a line ending in ":" introduces (at every depth), the
+    nested list the sentence is an item of, shown under its introduction, or (`whole_list`)
+    two or more items of a list without one."""
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
     if not _is_item(text, lines[i]):
-        return None
+        return False
     parent = _parent_item(text, lines, i)
     if record.end >= lines[i][1] - 1 and text[lines[i][0] : lines[i][1]].rstrip().endswith(":") \
             and (items := _descendants(text, lines, i)):
-        intro = i
+        intro: int | None = i
     elif parent is not None and introduces_list(text[lines[parent][0] : lines[parent][1]]):
         intro, items = parent, _children(text, lines, parent)
-    elif parent is None and whole_list and _whole_list(text, lines, i) and _list_intro(text, lines, i) is None:
-        items = _top_list(text, lines, i)
-        ends = any(text[lines[k][0] : lines[k][1]].strip() for k in range(items[-1] + 1, len(lines)))
-        return ShownList("", _item_texts(text, lines, items), ends, _at_top(text, lines, items[0]),
-                         _indent(text, lines[items[0]]))
+    elif parent is None and whole_list and _list_intro(text, lines, i) is None:
+        intro, items = None, _top_list(text, lines, i)
     else:
-        return None
-    return ShownList(text[_content_start(text, lines[intro]) : lines[intro][1]].strip(),
-                     _item_texts(text, lines, items), _ends_within(text, lines, items), _at_top(text, lines, intro),
-                     _indent(text, lines[items[0]]))
-
-
-def _item_texts(text: str, lines: list, items: list[int]) -> tuple[str, ...]:
-    return tuple(text[_content_start(text, lines[k]) : lines[k][1]].strip() for k in items)
+        return False
+    starts = {a for a, _ in blocks}
+    shown = [k for k in items if _content_start(text, lines[k]) in starts]
+    if intro is None:
+        return 1 < len(shown) < len(items)
+    intro_shown = (record.start if intro == i else _content_start(text, lines[intro])) in starts
+    return intro_shown and len(shown) < len(items)
 
 
 def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
@@ -601,17 +566,20 @@ def quote_blocks(
     return blocks
 
 
-def _without_repeats(quotes: list[Quote]) -> list[Quote]:
-    """The quotes without one that an earlier quote repeats, or a plain one that another
-    quote of the same passage shows in full (two quotes come to one chunk when a list is
-    shown from the chunk that holds it)."""
-    def repeated(i: int, q: Quote) -> bool:
-        if any(r == q for r in quotes[:i]):
+def _without_repeats(quotes: list[list[Quote]]) -> list[list[Quote]]:
+    """The quotes (each with the quotes going on with its list) without one that an earlier
+    one repeats, or a plain one that another single quote of the same passage shows in full
+    (two quotes come to one chunk when a list is shown from the chunk that has it)."""
+    def repeated(i: int, group: list[Quote]) -> bool:
+        if group in quotes[:i]:
             return True
-        return not (q.lead or q.last_step) and any(
-            j != i and r.node.node_id == q.node.node_id and set(q.parts) <= set(r.parts)
-            and (set(q.parts) < set(r.parts) or j < i) for j, r in enumerate(quotes))
-    return [q for i, q in enumerate(quotes) if not repeated(i, q)]
+        if len(group) > 1 or group[0].lead or group[0].last_step:
+            return False
+        q = group[0]
+        return any(j != i and len(other) == 1 and other[0].node.node_id == q.node.node_id
+                   and set(q.parts) <= set(other[0].parts) and (set(q.parts) < set(other[0].parts) or j < i)
+                   for j, other in enumerate(quotes))
+    return [group for i, group in enumerate(quotes) if not repeated(i, group)]
 
 
 def _step_name(text: str, start: int) -> str:
@@ -969,106 +937,72 @@ class ExtractiveAnswerer:
             # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
             steps = [self._quoted_words(step) for step in after.values()]
             chosen = [c for c in chosen if id(c) in after or not any(_repeats(self._quoted_words(c), w) for w in steps)]
-        quotes: list[Quote] = []
+        quotes: list[list[Quote]] = []  # a quote, with the quotes going on with its list
+        sections: dict[str, Section | None] = {}
         for s in chosen:
-            self._add_quote(quotes, self._list_shown(s, evidence), last_step=id(s) in last)
+            self._add_quote(quotes, self._shown(s, evidence, sections), last_step=id(s) in last)
             if id(s) in after:
                 # The step after it, without the list introduction the quote before already shows.
                 step = after[id(s)]
-                self._add_quote(quotes, self._list_shown(step, evidence), lead=NEXT_STEP_LEAD,
+                self._add_quote(quotes, self._shown(step, evidence, sections), lead=NEXT_STEP_LEAD,
                                 last_step=id(step) in last, new_only=True)
-        return compose(evidence.question, _without_repeats(quotes))
+        return compose(evidence.question, [q for group in _without_repeats(quotes) for q in group])
 
-    def _add_quote(self, quotes: list[Quote], shown: ListShown, lead: str = "", last_step: bool = False,
-                   new_only: bool = False) -> None:
-        """Append the quote `shown` says, and the rest of its list from the next chunk; with
-        `new_only`, without the parts the quote before already shows."""
-        def parts(s: Scored, seen: list[str]) -> list[str]:
-            text = s.node.node.get_content()
-            return [text[a:b] for a, b in self._shown_blocks(s, shown.whole) if text[a:b] not in seen]
+    @staticmethod
+    def _add_quote(quotes: list[list[Quote]], shown: tuple[list[tuple[BaseNode, list[str]]], bool],
+                   lead: str = "", last_step: bool = False, new_only: bool = False) -> None:
+        """Append the quote `shown` (see `_shown`): its first chunk's parts, then those of the
+        chunks its list goes on in; with `new_only`, without the parts the quote before shows."""
+        pieces, part_of_list = shown
+        seen = [p for q in quotes[-1] for p in q.parts] if new_only and quotes else []
+        group = []
+        for n, (node, parts) in enumerate(pieces):
+            parts = [p for p in parts if p not in seen] if n == 0 else parts
+            if parts:
+                group.append(Quote(node=node, parts=parts, lead=lead if not group else LIST_GOES_ON_LEAD))
+        if group:  # (all of it already shown: a chunk's overlap repeats the step)
+            group[-1].last_step, group[-1].part_of_list = last_step, part_of_list
+            quotes.append(group)
 
-        quoted = parts(shown.s, quotes[-1].parts if new_only and quotes else [])
-        if not quoted:
-            return  # (all of it already shown: a chunk's overlap repeats the step)
-        quotes.append(Quote(node=shown.s.node.node, parts=quoted, lead=lead, last_step=last_step,
-                            part_of_list=shown.part))
-        if shown.rest is not None and (rest := parts(shown.rest, quoted)):
-            quotes.append(Quote(node=shown.rest.node.node, parts=rest, lead=LIST_GOES_ON_LEAD))
+    def _shown(self, s: Scored, evidence: Evidence, sections: dict[str, Section | None]
+               ) -> tuple[list[tuple[BaseNode, list[str]]], bool]:
+        """What the answer shows for `s`: [(chunk, verbatim parts)], and whether that is only
+        part of the list it shows.
 
-    def _list_shown(self, s: Scored, evidence: Evidence) -> ListShown:
-        """How to show `s` when the list it is shown with (`shown_list`) may be cut by its
-        chunk: from the chunk before or after it when that one has the whole list, from
-        both when each has one end of it, else with a note that it is part of the list.
-
-        The splitter's overlap repeats lines, so a list cut at a chunk's end may be whole in
-        the next chunk ("Mogelijke opties:" with all five options, not three), and one the
-        chunk starts inside of may be whole in the chunk before ("Doelen:" with the four
-        aims, not the last three: `ListIntroCarry` carries only the introduction). Of two
-        neighbours with the list, the one that shows its start and the one that shows its
-        end, either holds it whole when it has every item of the other; else the two
-        together hold it (a section's chunks leave no gap), when short enough to show.
-        """
-        if evidence.chunk is None or evidence.chunk_sentences is None:
-            return ListShown(s)
+        A chunk may cut a list off at either end ("Doelen:" with three of its four aims,
+        the splitter's overlap and `ListIntroCarry` repeating only some lines), so the quote
+        is made in the section's whole text (see section.py), where the list is whole, and
+        shown from the chunk that has it, or from consecutive chunks ("De lijst gaat
+        verder") when none has it all. That quote is used when it shows at least what the
+        chunk's own quote (what was scored) shows; else the chunk's own quote is shown, and
+        said to be part of the list when its list is longer."""
         node = s.node.node
-        here = shown_list(node.get_content(), s.record, s.whole_list)
-        if here is None:
-            return ListShown(s)
-        starts_before, ends = self._starts_before(node, here, evidence), self._ends(node, here, evidence)
-        if ends and not starts_before:
-            return ListShown(s)
-        cut = ListShown(s, whole=False, part=True)
-        if starts_before and not ends:
-            return cut
-        near = evidence.chunk(previous_id(node.node_id) if starts_before else following_ids(node.node_id)[0])
-        record, there = self._same_list(near, here, s, evidence) if near is not None else (None, None)
-        if there is None or (
-                self._starts_before(near, there, evidence) if starts_before else not self._ends(near, there, evidence)):
-            return cut
-        moved = replace(s, record=record, node=NodeWithScore(node=near, score=s.node.score))
-        (first, head), (last, tail) = ((moved, there), (s, here)) if starts_before else ((s, here), (moved, there))
-        if set(tail.items) <= set(head.items):
-            return ListShown(first, whole=True)
-        if set(head.items) <= set(tail.items):
-            return ListShown(last, whole=True)
-        if sum(map(len, dict.fromkeys(head.items + tail.items))) > MAX_BLOCK_CHARS // 2:
-            return cut
-        return ListShown(first, whole=True, rest=last)
-
-    @staticmethod
-    def _same_list(
-        near: BaseNode, here: ShownList, s: Scored, evidence: Evidence
-    ) -> tuple[SentenceRecord | None, ShownList | None]:
-        """The list of chunk `near` that is `here`'s (the same introduction), with the
-        sentence to show it for: `s`'s own when `near` has it."""
-        found: tuple[SentenceRecord | None, ShownList | None] = (None, None)
-        for record in evidence.chunk_sentences(near.node_id):
-            there = shown_list(near.get_content(), record, s.whole_list)
-            # (A list under a heading has no introduction to tell it by: it needs an item in common.)
-            if there is None or there.intro != here.intro or not (here.intro or set(there.items) & set(here.items)):
-                continue
-            if record.text == s.record.text:
-                return record, there
-            found = found if found[0] else (record, there)
-        return found
-
-    @staticmethod
-    def _starts_before(node: BaseNode, shown: ShownList, evidence: Evidence) -> bool:
-        """Whether the list `shown` of chunk `node` may begin in the chunk before: the list
-        starts at the chunk's top and that chunk ends inside a list as deep or deeper."""
-        before = previous_id(node.node_id) if shown.at_top else None
-        chunk = evidence.chunk(before) if before else None
-        if chunk is None:
-            return False
-        last = next((line for line in reversed(chunk.get_content().split("\n")) if line.strip()), "")
-        return bool(BULLET.match(last)) and indent(last) >= shown.depth
-
-    @staticmethod
-    def _ends(node: BaseNode, shown: ShownList, evidence: Evidence) -> bool:
-        """Whether the list `shown` of chunk `node` ends within it: a line after it ends it,
-        or the chunk is its section's last part."""
-        ids = following_ids(node.node_id)
-        return shown.ends or not ids or evidence.chunk(ids[0]) is None
+        text, key = node.get_content(), section_of(node.node_id)
+        own = [(node, [text[a:b] for a, b in self._shown_blocks(s)])], False
+        if evidence.chunk is None:
+            return own
+        if key not in sections:
+            sections[key] = rebuild(node, evidence.chunk)
+        section = sections[key]
+        at = section.position(node.node_id, s.record.start) if section else None
+        if at is None or section.text[at : at + len(s.record.text)] != text[s.record.start : s.record.end]:
+            return own
+        record = replace(s.record, start=at, end=at + s.record.end - s.record.start)
+        mapped = [section.position(node.node_id, a) for a, _ in self._shown_blocks(s)]
+        if None in mapped:
+            return own
+        mapped = [(a, a + y - x) for a, (x, y) in zip(mapped, self._shown_blocks(s))]
+        wide = quote_blocks(section.text, record, s.whole_list, siblings=True, list_whole=True)
+        blocks, groups = mapped, section.place(mapped, prefer=node.node_id)
+        if all(any(a <= x and y <= b for a, b in wide) for x, y in mapped):
+            placed = section.place(wide, prefer=node.node_id)
+            # Across chunks only a list that goes on: not an introduction far from its item.
+            if placed and (len(placed) == 1 or len(placed[0][1]) > 1):
+                blocks, groups = wide, placed
+        if not groups:
+            return own
+        part_of_list = shows_part_of_list(section.text, record, blocks, s.whole_list)
+        return [(part.node, [part.node.get_content()[a:b] for a, b in ranges]) for part, ranges in groups], part_of_list
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a

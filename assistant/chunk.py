@@ -44,14 +44,6 @@ def following_ids(chunk_id: str) -> list[str]:
     return [f"{section}.{int(part) + 1}", f"{document}#{int(number) + 1}.0"]
 
 
-def previous_id(chunk_id: str) -> str | None:
-    """The id of the part before `chunk_id` in its section (see `split_id`), or None for
-    a section's first part. A list can run on from it (`ListIntroCarry`), never from
-    another section."""
-    section, _, part = chunk_id.rpartition(".")
-    return f"{section}.{int(part) - 1}" if part.isdigit() and int(part) > 0 and "#" in section else None
-
-
 class SectionMetadata(TransformComponent):
     """Store the full heading path of each section as `section` metadata, and give
     sections readable, deterministic ids `<document>#<n>` (n counts per document)."""
@@ -128,6 +120,47 @@ class PageNumbers(TransformComponent):
                     keys.append("page")
         for doc_id in {n.ref_doc_id for n in nodes}:
             self._documents.pop(doc_id, None)
+        return nodes
+
+
+class SectionSpans(TransformComponent):
+    """Set `section_start` / `section_end` on every chunk: where its text is in its
+    section's text, and `section_gap`: the white space before it that no chunk has (see
+    section.py, which puts a section back together from them).
+
+    llama-index's `start_char_idx` is no use for this (see `PageNumbers`), so, like
+    `PageNumbers`, this step runs twice with one instance: before the splitter it
+    remembers each section's text by id, after it finds each chunk's text in its section
+    (`section_of`), in order. Runs before `ListIntroCarry`: the lines it carries are not
+    the chunk's own. Kept out of the embedded text."""
+
+    _sections: dict = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "SectionSpans"
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        if not self._sections:
+            self._sections = {n.id_: n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes}
+            return nodes
+        positions: dict[str, int] = {}
+        ends: dict[str, int] = {}
+        for node in nodes:
+            section = section_of(node.id_)
+            text = self._sections.get(section)
+            chunk = node.get_content(metadata_mode=MetadataMode.NONE)
+            start = text.find(chunk, positions.get(section, 0)) if text is not None else -1
+            if start < 0:
+                continue
+            positions[section] = start + 1
+            # The splitter strips the white space between chunks; kept, to put the text back.
+            gap = text[ends.get(section, start) : start] if start > ends.get(section, start) else ""
+            ends[section] = start + len(chunk)
+            node.metadata.update(section_start=start, section_end=start + len(chunk), section_gap=gap)
+            for keys in (node.excluded_embed_metadata_keys, node.excluded_llm_metadata_keys):
+                keys.extend(k for k in ("section_start", "section_end", "section_gap") if k not in keys)
+        self._sections = {}
         return nodes
 
 
@@ -252,11 +285,12 @@ def chunking_transformations(
     tokenizer: Callable[[str], list], chunk_size: int, chunk_overlap: int
 ) -> list[TransformComponent]:
     """The ingestion steps before embedding, in order."""
-    pages = PageNumbers()
+    pages, spans = PageNumbers(), SectionSpans()
     return [
         pages,
         MarkdownNodeParser(),
         SectionMetadata(),
+        spans,
         ListAwareSentenceSplitter(
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
@@ -266,6 +300,7 @@ def chunking_transformations(
             id_func=split_id,
         ),
         pages,
+        spans,
         ListIntroCarry(),
     ]
 

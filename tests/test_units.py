@@ -397,116 +397,120 @@ def test_a_nested_list_that_may_go_on_in_the_next_chunk_shows_only_the_item():
     assert [text[a:b] for a, b in blocks] == ["Mogelijke opties:", "Verwijzing SO"]
 
 
-def test_a_nested_list_that_reaches_the_end_of_its_chunk_is_known_as_cut_off():
-    from assistant.answer import ShownList, shown_list
+def _chunked(body: str, size: int, overlap: int = 0) -> dict:
+    """The chunks the real pipeline makes of a document with `body` as its one section,
+    by id; words are tokens."""
+    from llama_index.core import Document
 
-    cut = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
-    assert shown_list(cut, _record(cut, "Verwijzing SO")) == ShownList(
-        "Mogelijke opties:", ("Verlenging brugplek", "Verwijzing SO"), ends=False, at_top=True, depth=4)
-    whole = "7. De school belt.\n" + cut + "\n9. De school verwijst."
-    assert shown_list(whole, _record(whole, "Verwijzing SO")).ends
-    assert not shown_list(whole, _record(whole, "Verwijzing SO")).at_top  # its start is in this chunk
-    assert shown_list(whole, _record(whole, "De school verwijst.")) is None  # no list shown with it
-    # The item that introduces the list is shown with its items: the same list.
-    assert shown_list(whole, _record(whole, "Mogelijke opties:")) == shown_list(whole, _record(whole, "Verwijzing SO"))
+    from assistant.chunk import chunking_transformations
+
+    nodes = [Document(text=f"# Route\n\n{body}", id_="doc", metadata={"title": "Route"})]
+    for step in chunking_transformations(str.split, size, overlap):
+        nodes = step(nodes)
+    return {n.id_: n for n in nodes}
 
 
-def _list_evidence(texts: dict[str, str], *sentences: str):
-    """Chunks by id, with a record for each of `sentences` the chunk holds."""
+def _quoted(chunks: dict, sentence: str, cid: str | None = None, whole_list: bool = False):
+    """What an answer shows for `sentence` scored in chunk `cid` (else the last chunk that
+    has it): [(chunk id, parts)], and whether that is said to be part of a list."""
     from types import SimpleNamespace
 
-    chunks = {cid: _chunk(cid, text) for cid, text in texts.items()}
-    records = {cid: [_record(text, x) for x in sentences if x in text] for cid, text in texts.items()}
-    return SimpleNamespace(chunk=chunks.get, chunk_sentences=records.get), chunks, records
-
-
-def _shown(answerer, evidence, chunks, records, cid: str, sentence: str):
     from llama_index.core.schema import NodeWithScore
 
     from assistant.answer import Scored
 
-    record = next(r for r in records[cid] if r.text == sentence)
-    shown = answerer._list_shown(Scored(record, NodeWithScore(node=chunks[cid], score=1.0), 0, 0.9, 1.0), evidence)
-    text = shown.s.node.node.text
-    parts = [text[a:b] for a, b in answerer._shown_blocks(shown.s, shown.whole)]
-    return shown, parts
+    cid = cid or [i for i, n in chunks.items() if sentence in n.get_content()][-1]
+    scored = Scored(_record(chunks[cid].get_content(), sentence), NodeWithScore(node=chunks[cid], score=1.0),
+                    0, 0.9, 1.0, whole_list=whole_list)
+    pieces, part = ExtractiveAnswerer(Settings(), Lexicon())._shown(scored, SimpleNamespace(chunk=chunks.get), {})
+    for node, parts in pieces:  # every part is verbatim in the chunk it is cited from
+        assert all(p in node.get_content() for p in parts)
+    return [(node.node_id, parts) for node, parts in pieces], part
 
 
-def test_a_nested_list_cut_off_by_its_chunk_is_quoted_from_the_next_chunk_only_when_whole_there():
-    here = "7. De school belt.\n8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO"
-    whole = "8. Mogelijke opties:\n    - Verlenging brugplek\n    - Verwijzing SO\n    - Behandeling\n9. Verwijzen."
-    partial = "8. Mogelijke opties:\n    - Behandeling\n    - Terugplaatsing\n    - Herplaatsing"  # cut again
-    answerer = ExtractiveAnswerer(Settings(), Lexicon())
-    for ahead, moves in ((whole, True), (partial, False)):
-        evidence, chunks, records = _list_evidence({"doc#20.2": here, "doc#20.3": ahead}, "Verwijzing SO")
-        shown, parts = _shown(answerer, evidence, chunks, records, "doc#20.2", "Verwijzing SO")
-        assert (shown.s.node.node.node_id == "doc#20.3") is moves
-        assert shown.part is not moves  # (a list cut here and not whole there is said to be a part)
-        assert parts == (["Mogelijke opties:", "Verlenging brugplek", "Verwijzing SO", "Behandeling"] if moves
-                         else ["Mogelijke opties:", "Verwijzing SO"])
+STEPS = ("1. Signaleren van de leerling door de school.\n2. Contact met de ouders van de leerling.\n"
+         "3. Actietafel met:\n  - Leerling\n  - Doelen:\n    - Zicht op de wensen\n    - Zicht op de situatie\n"
+         "    - Afspraken maken\n4. Gesprek met de ouders en de school.\n5. Evaluatie van het plan.")
 
 
-def test_a_list_the_chunk_starts_inside_of_is_quoted_from_the_chunk_before_when_whole_there():
-    """Utrecht's actietafel: the chunk that starts inside "Doelen:" carries the items that
-    introduce it (`ListIntroCarry`), not the first aim; three of the four aims looked like all."""
-    before = ("1. Signaleren\n4. Actietafel met:\n  - Leerling\n  - Doelen:\n    - Zicht op de wensen\n"
-              "    - Zicht op de situatie\n    - Afspraken maken")
-    here = "4. Actietafel met:\n  - Doelen:\n    - Zicht op de situatie\n    - Afspraken maken\n5. Gesprek."
-    answerer = ExtractiveAnswerer(Settings(), Lexicon())
-    evidence, chunks, records = _list_evidence({"doc#0.0": before, "doc#0.1": here}, "Zicht op de situatie", "Doelen:")
-    for sentence in ("Zicht op de situatie", "Doelen:"):
-        shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.1", sentence)
-        assert shown.s.node.node.node_id == "doc#0.0" and shown.whole and not shown.part
-        assert parts[-4:] == ["Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
-    # In the chunk before, the list runs to the end; the chunk after shows where it ends.
-    shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.0", "Zicht op de situatie")
-    assert shown.s.node.node.node_id == "doc#0.0" and shown.whole
-    assert parts == ["Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
-    # When the chunk before ends inside a list that is not this one, the start is unknown.
-    other = "1. Signaleren\n2. Contact:\n  - Bellen:\n    - Zicht op de wensen"
-    evidence, chunks, records = _list_evidence({"doc#0.0": other, "doc#0.1": here}, "Zicht op de situatie")
-    shown, parts = _shown(answerer, evidence, chunks, records, "doc#0.1", "Zicht op de situatie")
-    assert shown.part and shown.s.node.node.node_id == "doc#0.1" and parts == ["Doelen:", "Zicht op de situatie"]
+def test_a_section_is_put_back_together_from_its_chunks():
+    from assistant.section import rebuild
+
+    chunks = _chunked(STEPS, 22, 6)
+    assert len(chunks) > 3
+    assert chunks["doc#0.3"].get_content().startswith("3. Actietafel met:\n  - Doelen:\n")  # carried lines
+    for node in chunks.values():
+        section = rebuild(node, chunks.get)
+        assert section.text == "# Route\n\n" + STEPS  # the white space the splitter strips comes back
+        part = section.part(node.node_id)
+        assert node.get_content()[part.carried :] == section.text[part.start : part.end]
+    section = rebuild(chunks["doc#0.3"], chunks.get)
+    carried = chunks["doc#0.3"].get_content().index("Doelen:")
+    assert section.text[section.position("doc#0.3", carried) :].startswith("Doelen:\n    - Zicht op de wensen")
+    # Chunks without their offsets, or whose overlaps do not match, are not put together.
+    broken = dict(chunks)
+    broken["doc#0.2"] = _chunk("doc#0.2", "iets anders")
+    assert rebuild(chunks["doc#0.3"], broken.get) is None
+    assert rebuild(_chunk("doc#0.0", "x"), {"doc#0.0": _chunk("doc#0.0", "x")}.get) is None
 
 
-def test_a_list_each_chunk_holds_one_end_of_is_quoted_from_both():
-    from assistant.cite import LIST_GOES_ON_LEAD, PART_OF_LIST_NOTE
-
-    before = "15. De school zoekt een brugplaats.\n    - Andere opties zijn\n      - Overbrugging op school"
-    after = "    - Andere opties zijn\n      - Overbrugging op het KDC\n      - Overbrugging bij GOAL\n16. Slot."
-    answerer = ExtractiveAnswerer(Settings(), Lexicon())
-    evidence, chunks, records = _list_evidence({"doc#4.7": before, "doc#4.8": after},
-                                               "Overbrugging op school", "Overbrugging bij GOAL")
-    for cid, sentence in (("doc#4.7", "Overbrugging op school"), ("doc#4.8", "Overbrugging bij GOAL")):
-        shown, parts = _shown(answerer, evidence, chunks, records, cid, sentence)
-        assert shown.s.node.node.node_id == "doc#4.7" and shown.rest.node.node.node_id == "doc#4.8"
-        assert parts == ["Andere opties zijn", "Overbrugging op school"] and not shown.part
-        quotes = []
-        answerer._add_quote(quotes, shown)
-        assert [(q.lead, q.parts) for q in quotes] == [
-            ("", ["Andere opties zijn", "Overbrugging op school"]),
-            (LIST_GOES_ON_LEAD, ["Overbrugging op het KDC", "Overbrugging bij GOAL"]),
-        ]
-        assert PART_OF_LIST_NOTE not in compose("Welke opties?", quotes).answer
+def test_a_list_its_chunks_cut_apart_is_shown_whole_from_the_chunks_that_have_it():
+    """Utrecht's actietafel: the chunk that ranked starts inside "Doelen:" and carries only
+    the lines introducing it; three of the four aims looked like all of them."""
+    shown, part = _quoted(_chunked(STEPS, 22, 6), "Zicht op de situatie", "doc#0.3")
+    assert shown == [("doc#0.2", ["Doelen:", "Zicht op de wensen", "Zicht op de situatie"]),
+                     ("doc#0.3", ["Afspraken maken"])] and not part
+    # In one chunk when one has it all.
+    shown, part = _quoted(_chunked(STEPS, 30, 6), "Zicht op de situatie")
+    assert len(shown) == 1 and shown[0][1] == ["Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
+    # The item that introduces them: with all of them, at every depth.
+    shown, part = _quoted(_chunked(STEPS, 30, 6), "3. Actietafel met:", "doc#0.1")
+    assert [p for _, parts in shown for p in parts] == [
+        "3. Actietafel met:", "Leerling", "Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"]
 
 
-def test_a_whole_list_under_a_heading_is_a_part_only_when_its_chunk_may_cut_it():
-    from llama_index.core.schema import NodeWithScore
+def test_items_with_the_same_text_are_told_apart_by_their_place():
+    body = ("1. Vragen:\n  - Is er een plan?\n    - Ja\n    - Nee\n  - Is er hulp?\n    - Ja\n    - Nee\n"
+            "2. Slot van de route voor de school.")
+    chunks = _chunked(body, 16, 4)
+    assert len(chunks) > 1
+    shown, part = _quoted(chunks, "1. Vragen:", "doc#0.0")
+    assert [p for _, parts in shown for p in parts] == [
+        "1. Vragen:", "Is er een plan?", "Ja", "Nee", "Is er hulp?", "Ja", "Nee"] and not part
 
-    from assistant.answer import Scored
 
-    text = "- Registreert de thuiszitter.\n- Denkt mee."
-    answerer = ExtractiveAnswerer(Settings(), Lexicon())
-    for section, part in (
-        ({"doc#3.0": text}, False),  # the section's only chunk: the list ends with it
-        ({"doc#3.0": "Eerst dit.", "doc#3.1": text}, False),  # the chunk before ends in a paragraph
-        ({"doc#3.0": "Eerst dit.\n- Eerder punt", "doc#3.1": text}, True),  # ... in an item of this list
-        ({"doc#3.1": text, "doc#3.2": "- Later punt"}, True),  # the section goes on
-    ):
-        evidence, chunks, records = _list_evidence(section, "Denkt mee.")
-        cid = next(c for c in section if section[c] == text)
-        scored = Scored(records[cid][0], NodeWithScore(node=chunks[cid], score=1.0), 0, 0.9, 1.0, whole_list=True)
-        assert answerer._list_shown(scored, evidence).part is part, section
+def test_a_nested_list_is_told_apart_from_another_with_the_same_introduction():
+    body = ("4. Actietafel:\n  - Doelen:\n    - Aandacht voor de leerling\n    - Begeleiding van de ouders\n"
+            "5. Evaluatie:\n  - Doelen:\n    - Wensen van de ouders\n    - Kansen van de leerling\n"
+            "    - Yoga op school\n6. Slot van de route.")
+    chunks = _chunked(body, 24, 0)
+    shown, part = _quoted(chunks, "Kansen van de leerling")
+    assert [p for _, parts in shown for p in parts] == [
+        "Doelen:", "Wensen van de ouders", "Kansen van de leerling", "Yoga op school"] and not part
+
+
+def test_a_whole_list_is_not_said_to_be_a_part():
+    # The chunk before ends inside another list; the next one starts with a paragraph.
+    body = ("3. De school belt:\n  - de ouders van de leerling\n  - de leerplichtambtenaar\n"
+            "4. Actietafel met:\n  - Leerling\n  - Ouders\n\nNa de actietafel beslist het team wat er gebeurt.")
+    chunks = _chunked(body, 16, 0)
+    assert any(n.get_content().startswith("4. Actietafel met:") for n in chunks.values())
+    for sentence in ("Ouders", "4. Actietafel met:", "de leerplichtambtenaar"):
+        shown, part = _quoted(chunks, sentence)
+        assert len(shown) == 1 and not part
+
+
+def test_a_list_too_long_to_show_whole_is_said_to_be_a_part():
+    steps = "\n".join(f"{k}. Stap {k}: " + "de school doet hier weer iets anders en schrijft het op " * 2
+                      for k in range(1, 9))
+    assert len(steps) > 900  # (MAX_BLOCK_CHARS)
+    chunks = _chunked(steps, 80, 0)
+    cid = next(i for i, n in chunks.items() if "Stap 5:" in n.get_content() and "Stap 1:" not in n.get_content())
+    sentence = next(line[3:] for line in chunks[cid].get_content().split("\n") if line.startswith("5. "))
+    shown, part = _quoted(chunks, sentence, cid, whole_list=True)
+    assert len(shown) == 1 and len(shown[0][1]) > 1 and part  # the steps of its chunk, not all eight
+    shown, part = _quoted(chunks, sentence, cid)
+    assert shown[0][1] == [sentence] and not part  # one step: no list shown
 
 
 def test_a_quote_of_part_of_a_list_says_so():
@@ -522,18 +526,12 @@ def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
     from assistant.answer import _without_repeats
     from assistant.cite import LIST_GOES_ON_LEAD, Quote
 
-    node, other = _chunk("doc#1.0", "a b"), _chunk("doc#1.1", "a b")
-    quotes = [Quote(node, ["a"]), Quote(other, ["b"], lead=LIST_GOES_ON_LEAD), Quote(node, ["a", "b"]),
-              Quote(other, ["b"], lead=LIST_GOES_ON_LEAD)]
-    assert _without_repeats(quotes) == [quotes[1], quotes[2]]
-
-
-def test_the_part_before_a_chunk_is_of_its_own_section():
-    from assistant.chunk import previous_id
-
-    assert previous_id("doc#4.2") == "doc#4.1"
-    assert previous_id("doc#4.0") is None
-    assert previous_id("no-part") is None
+    node, other = _chunk("doc#1.0", "a b"), _chunk("doc#1.1", "a b c")
+    head, more = Quote(node, ["a"]), Quote(other, ["c"], lead=LIST_GOES_ON_LEAD)
+    whole = Quote(node, ["a", "b"])
+    # A list and its continuation stay together; a plain quote another shows in full goes.
+    assert _without_repeats([[head, more], [whole], [head, more]]) == [[head, more], [whole]]
+    assert _without_repeats([[head], [whole]]) == [[whole]]
 
 
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():

@@ -422,13 +422,17 @@ def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
 
 def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int, int]], whole_list: bool = False) -> bool:
     """Whether `blocks` (what is quoted for the sentence, see `quote_blocks`) show a list
-    without all its items: the items a line ending in ":" introduces (at every depth), the
-    nested list the sentence is an item of, shown under its introduction, or (`whole_list`)
-    two or more items of a list without one."""
+    without all its items: the list a paragraph introduces, the items a line ending in ":"
+    introduces (at every depth), the nested list the sentence is an item of, shown under
+    its introduction, or (`whole_list`) two or more items of a list without one."""
     lines = _lines(text)
     i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
+    starts = {a for a, _ in blocks}
     if not _is_item(text, lines[i]):
-        return False
+        # A paragraph that introduces a list ("... nieuwe adviezen in 2021:") shows its items.
+        items = _list_after(text, lines, i) or ((_labelled_list(text, lines, i) or (0, []))[1])
+        shown = [k for k in items if _content_start(text, lines[k]) in starts]
+        return 0 < len(shown) < len(items)
     parent = _parent_item(text, lines, i)
     if record.end >= lines[i][1] - 1 and text[lines[i][0] : lines[i][1]].rstrip().endswith(":") \
             and (items := _descendants(text, lines, i)):
@@ -439,7 +443,6 @@ def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int
         intro, items = None, _top_list(text, lines, i)
     else:
         return False
-    starts = {a for a, _ in blocks}
     shown = [k for k in items if _content_start(text, lines[k]) in starts]
     if intro is None:
         return 1 < len(shown) < len(items)

@@ -513,6 +513,17 @@ def test_a_list_too_long_to_show_whole_is_said_to_be_a_part():
     assert shown[0][1] == [sentence] and not part  # one step: no list shown
 
 
+def test_a_paragraph_introducing_a_list_too_long_to_show_whole_says_so():
+    items = "\n".join(f"{k}. Advies {k}: " + "maak het onderwijs passend voor ieder kind " * 2 for k in range(1, 11))
+    chunks = _chunked(f"Dit werd aangevuld met nieuwe adviezen in 2021:\n\n{items}\n\nSlot.", 400, 0)
+    assert len(chunks) == 1
+    shown, part = _quoted(chunks, "Dit werd aangevuld met nieuwe adviezen in 2021:")
+    assert 1 < len(shown[0][1]) < 11 and part  # the introduction and the items that fit
+    short = "\n".join(f"{k}. Advies {k}." for k in range(1, 4))
+    shown, part = _quoted(_chunked(f"De adviezen:\n\n{short}\n\nSlot.", 400, 0), "De adviezen:")
+    assert len(shown[0][1]) == 4 and not part
+
+
 def test_a_quote_of_part_of_a_list_says_so():
     from assistant.cite import PART_OF_LIST_NOTE, Quote
 

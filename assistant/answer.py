@@ -422,32 +422,33 @@ def _ends_within(text: str, lines: list, nested: list[int]) -> bool:
 
 def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int, int]], whole_list: bool = False) -> bool:
     """Whether `blocks` (what is quoted for the sentence, see `quote_blocks`) show a list
-    without all its items: the list a paragraph introduces, the items a line ending in ":"
-    introduces (at every depth), the nested list the sentence is an item of, shown under
-    its introduction, or (`whole_list`) two or more items of a list without one."""
+    without all its items: two or more but not all items of a shown line that introduces
+    them (an item with items nested under it, a paragraph with a list after it), or one or
+    more when that line is the quoted sentence's own ("Daarvoor neemt ... het volgende
+    op:"); with `whole_list`, two or more but not all lines of the sentence's whole list.
+    (One item under its introduction, for what the item says, shows no list.)"""
     lines = _lines(text)
-    i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
     starts = {a for a, _ in blocks}
-    if not _is_item(text, lines[i]):
-        # A paragraph that introduces a list ("... nieuwe adviezen in 2021:") shows its items.
-        items = _list_after(text, lines, i) or ((_labelled_list(text, lines, i) or (0, []))[1])
-        shown = [k for k in items if _content_start(text, lines[k]) in starts]
-        return 0 < len(shown) < len(items)
-    parent = _parent_item(text, lines, i)
-    if record.end >= lines[i][1] - 1 and text[lines[i][0] : lines[i][1]].rstrip().endswith(":") \
-            and (items := _descendants(text, lines, i)):
-        intro: int | None = i
-    elif parent is not None and introduces_list(text[lines[parent][0] : lines[parent][1]]):
-        intro, items = parent, _children(text, lines, parent)
-    elif parent is None and whole_list and _list_intro(text, lines, i) is None:
-        intro, items = None, _top_list(text, lines, i)
-    else:
-        return False
-    shown = [k for k in items if _content_start(text, lines[k]) in starts]
-    if intro is None:
-        return 1 < len(shown) < len(items)
-    intro_shown = (record.start if intro == i else _content_start(text, lines[intro])) in starts
-    return intro_shown and len(shown) < len(items)
+
+    def line_at(offset: int) -> int:
+        return next(k for k, (s, e) in enumerate(lines) if s <= offset <= e)
+
+    def part(items: list[int], least: int) -> bool:
+        shown = sum(_content_start(text, lines[k]) in starts for k in items)
+        return least <= shown < len(items)
+
+    i = line_at(record.start)
+    for a, _ in blocks:
+        k = line_at(a)
+        if _is_item(text, lines[k]):
+            items = _children(text, lines, k)
+        else:  # (its list's own items, not the ones nested in them)
+            items = _list_after(text, lines, k) or (_labelled_list(text, lines, k) or (0, []))[1]
+            items = [j for j in items if _indent(text, lines[j]) == _indent(text, lines[items[0]])]
+        if items and part(items, 1 if k == i else 2):
+            return True
+    return whole_list and _is_item(text, lines[i]) and _parent_item(text, lines, i) is None \
+        and part(_top_list(text, lines, i), 2)
 
 
 def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
@@ -571,17 +572,18 @@ def quote_blocks(
 
 def _without_repeats(quotes: list[list[Quote]]) -> list[list[Quote]]:
     """The quotes (each with the quotes going on with its list) without one that an earlier
-    one repeats, or a plain one that another single quote of the same passage shows in full
-    (two quotes come to one chunk when a list is shown from the chunk that has it)."""
+    one repeats, or a plain one that another quote of the same passage, or a list shown
+    across passages, shows in full (two quotes come to one chunk when a list is shown from
+    the chunk that has it)."""
     def repeated(i: int, group: list[Quote]) -> bool:
         if group in quotes[:i]:
             return True
         if len(group) > 1 or group[0].lead or group[0].last_step:
             return False
-        q = group[0]
-        return any(j != i and len(other) == 1 and other[0].node.node_id == q.node.node_id
-                   and set(q.parts) <= set(other[0].parts) and (set(q.parts) < set(other[0].parts) or j < i)
-                   for j, other in enumerate(quotes))
+        q, shown = group[0], [{p for r in other for p in r.parts} for other in quotes]
+        return any(j != i and set(q.parts) <= parts and (set(q.parts) < parts or j < i)
+                   and (len(other) > 1 or other[0].node.node_id == q.node.node_id)
+                   for j, (other, parts) in enumerate(zip(quotes, shown)))
     return [group for i, group in enumerate(quotes) if not repeated(i, group)]
 
 
@@ -960,17 +962,19 @@ class ExtractiveAnswerer:
         seen = [p for q in quotes[-1] for p in q.parts] if new_only and quotes else []
         group = []
         for n, (node, parts) in enumerate(pieces):
-            parts = [p for p in parts if p not in seen] if n == 0 else parts
+            if n == 0:  # the introduction the quote before shows (or all of it: a chunk's overlap)
+                while parts and parts[0] in seen:
+                    parts = parts[1:]
             if parts:
                 group.append(Quote(node=node, parts=parts, lead=lead if not group else LIST_GOES_ON_LEAD))
-        if group:  # (all of it already shown: a chunk's overlap repeats the step)
-            group[-1].last_step, group[-1].part_of_list = last_step, part_of_list
+        if group:
+            group[0].last_step, group[-1].part_of_list = last_step, part_of_list
             quotes.append(group)
 
     def _shown(self, s: Scored, evidence: Evidence, sections: dict[str, Section | None]
                ) -> tuple[list[tuple[BaseNode, list[str]]], bool]:
         """What the answer shows for `s`: [(chunk, verbatim parts)], and whether that is only
-        part of the list it shows.
+        part of a list it shows.
 
         A chunk may cut a list off at either end ("Doelen:" with three of its four aims,
         the splitter's overlap and `ListIntroCarry` repeating only some lines), so the quote
@@ -978,29 +982,34 @@ class ExtractiveAnswerer:
         shown from the chunk that has it, or from consecutive chunks ("De lijst gaat
         verder") when none has it all. That quote is used when it shows at least what the
         chunk's own quote (what was scored) shows; else the chunk's own quote is shown, and
-        said to be part of the list when its list is longer."""
+        said to be part of a list when its list is longer. Without the section (a chunk
+        without offsets), the chunk's own quote of a list is said to be part of it: its
+        chunk cannot tell."""
         node = s.node.node
-        text, key = node.get_content(), section_of(node.node_id)
-        own = [(node, [text[a:b] for a, b in self._shown_blocks(s)])], False
+        text = node.get_content()
+        local = self._shown_blocks(s)
+        lines = _lines(text)
+        listed = len(local) > 1 and any(_is_item(text, next(line for line in lines if line[0] <= a <= line[1]))
+                                        for a, _ in local)
+        own = [(node, [text[a:b] for a, b in local])], listed
         if evidence.chunk is None:
-            return own
+            return own[0], False  # (no chunks to look at: the answerer alone)
+        key = section_of(node.node_id)
         if key not in sections:
             sections[key] = rebuild(node, evidence.chunk)
         section = sections[key]
         at = section.position(node.node_id, s.record.start) if section else None
-        if at is None or section.text[at : at + len(s.record.text)] != text[s.record.start : s.record.end]:
+        mapped = [section.position(node.node_id, a) for a, _ in local] if at is not None else [None]
+        if None in mapped or section.text[at : at + len(s.record.text)] != text[s.record.start : s.record.end]:
             return own
+        mapped = [(a, a + y - x) for a, (x, y) in zip(mapped, local)]
         record = replace(s.record, start=at, end=at + s.record.end - s.record.start)
-        mapped = [section.position(node.node_id, a) for a, _ in self._shown_blocks(s)]
-        if None in mapped:
-            return own
-        mapped = [(a, a + y - x) for a, (x, y) in zip(mapped, self._shown_blocks(s))]
         wide = quote_blocks(section.text, record, s.whole_list, siblings=True, list_whole=True)
         blocks, groups = mapped, section.place(mapped, prefer=node.node_id)
         if all(any(a <= x and y <= b for a, b in wide) for x, y in mapped):
             placed = section.place(wide, prefer=node.node_id)
             # Across chunks only a list that goes on: not an introduction far from its item.
-            if placed and (len(placed) == 1 or len(placed[0][1]) > 1):
+            if placed and (len(placed) == 1 or len(placed[0][1]) > 1 or wide[0][0] <= at < wide[0][1]):
                 blocks, groups = wide, placed
         if not groups:
             return own

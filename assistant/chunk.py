@@ -151,6 +151,8 @@ class SectionSpans(TransformComponent):
             text = self._sections.get(section)
             chunk = node.get_content(metadata_mode=MetadataMode.NONE)
             start = text.find(chunk, positions.get(section, 0)) if text is not None else -1
+            while 0 <= start and start + len(chunk) < ends.get(section, 0):
+                start = text.find(chunk, start + 1)  # (a chunk ends after the one before: "Zie 2.4." twice)
             if start < 0:
                 continue
             positions[section] = start + 1

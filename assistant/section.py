@@ -11,7 +11,7 @@ it verbatim. Hand-written: llama-index has no way back from chunks to their sect
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from llama_index.core.schema import BaseNode
@@ -24,15 +24,14 @@ MAX_PARTS = 200  # a section longer than this is not rebuilt (the chunk alone is
 @dataclass(frozen=True)
 class Part:
     """One chunk of a section: its own text is `text[start:end]` of the section; the
-    lines carried in front of it (`carried` characters) are copies of earlier lines,
-    mapped by `carried_lines` from where a line starts in the section to where it
-    starts in the chunk."""
+    lines carried in front of it (`carried` characters) are copies of earlier text,
+    each mapped by `carried_lines` to where it is in the section."""
 
     node: BaseNode
     start: int
     end: int
     carried: int
-    carried_lines: dict[int, int] = field(default_factory=dict)
+    carried_lines: tuple[tuple[int, int, int], ...] = ()  # (section offset, chunk offset, length)
 
     def local(self, a: int, b: int) -> tuple[int, int] | None:
         """The range of the chunk's text that shows section range [a, b), or None."""
@@ -57,21 +56,16 @@ class Section:
             return None
         if offset >= part.carried:
             return part.start + offset - part.carried
-        content = part.node.get_content()
-        line = content.rfind("\n", 0, offset) + 1
-        at = next((s for s, c in part.carried_lines.items() if c == line), None)
-        return None if at is None else at + offset - line
+        return next((s + offset - c for s, c, n in part.carried_lines if c <= offset < c + n), None)
 
     def shown_by(self, part: Part, a: int, b: int) -> tuple[int, int] | None:
         """The range of `part`'s text that shows section range [a, b): its own text, or a
         line carried in front of it."""
         if (own := part.local(a, b)) is not None:
             return own
-        line = self.text.rfind("\n", 0, a) + 1
-        if line in part.carried_lines and "\n" not in self.text[a:b]:
-            local = part.carried_lines[line] + a - line
-            if part.node.get_content()[local : local + b - a] == self.text[a:b]:
-                return local, local + b - a
+        for s, c, n in part.carried_lines:
+            if s <= a and b <= s + n:
+                return c + a - s, c + b - s
         return None
 
     def place(self, blocks: list[tuple[int, int]], prefer: str) -> list[tuple[Part, list[tuple[int, int]]]] | None:
@@ -103,7 +97,7 @@ def rebuild(node: BaseNode, chunk: Callable[[str], BaseNode | None]) -> Section 
     nodes: list[BaseNode] = []
     while len(nodes) < MAX_PARTS and (found := chunk(f"{section}.{len(nodes)}")) is not None:
         nodes.append(found)
-    if not any(n.node_id == node.node_id for n in nodes):
+    if not any(n.node_id == node.node_id for n in nodes) or chunk(f"{section}.{MAX_PARTS}") is not None:
         return None
     text, parts = "", []
     for n in nodes:
@@ -124,16 +118,20 @@ def rebuild(node: BaseNode, chunk: Callable[[str], BaseNode | None]) -> Section 
     return Section(text, tuple(Part(n, s, e, c, _carried_lines(n.get_content()[:c], text, s)) for n, s, e, c in parts))
 
 
-def _carried_lines(carried: str, text: str, start: int) -> dict[int, int]:
-    """Section line start -> chunk line start of each carried line: the nearest line
-    before the chunk's own text that reads the same."""
-    found, offset = {}, 0
+def _carried_lines(carried: str, text: str, start: int) -> tuple[tuple[int, int, int], ...]:
+    """(section offset, chunk offset, length) of each line carried in front of a chunk:
+    the nearest text before the chunk's own that reads the same and ends a line (a
+    carried item is a whole line, without its trailing white space; a paragraph's
+    introduction is its last sentence)."""
+    found, offset = [], 0
     for line in carried.split("\n"):
         if line.strip():
-            at, before = -1, start
-            while (at := text.rfind(line, 0, before)) > 0 and text[at - 1] != "\n":
-                before = at
-            if at >= 0 and text[at + len(line) : at + len(line) + 1] in ("\n", ""):
-                found[at] = offset
+            before = start
+            while (at := text.rfind(line, 0, before)) >= 0:
+                rest = text[at + len(line) : (text.find("\n", at + len(line)) + 1 or len(text) + 1) - 1]
+                if not rest.strip():
+                    found.append((at, offset, len(line)))
+                    break
+                before = at + len(line) - 1
         offset += len(line) + 1
-    return found
+    return tuple(found)

@@ -524,6 +524,79 @@ def test_a_paragraph_introducing_a_list_too_long_to_show_whole_says_so():
     assert len(shown[0][1]) == 4 and not part
 
 
+def test_carried_introductions_are_found_in_the_section():
+    # A carried item without its trailing white space; a paragraph's last sentence.
+    body = STEPS.replace("  - Doelen:\n", "  - Doelen:  \n")
+    shown, part = _quoted(_chunked(body, 23, 6), "Zicht op de situatie", "doc#0.3")
+    assert [p.strip() for _, parts in shown for p in parts] == [
+        "Doelen:", "Zicht op de wensen", "Zicht op de situatie", "Afspraken maken"] and not part
+    body = ("De school kijkt eerst naar de situatie. Daarna kiest het team uit deze opties:\n"
+            "- verlenging van de brugplek op school\n- verwijzing naar het speciaal onderwijs\n"
+            "- behandeling bij de zorgaanbieder\n- terugplaatsing in de eigen klas\n\nNa de keuze volgt een evaluatie.")
+    chunks = _chunked(body, 20, 0)
+    assert any(n.get_content().startswith("Daarna kiest") for n in chunks.values())  # carried
+    for cid in chunks:
+        if "Daarna kiest" in chunks[cid].get_content():
+            shown, part = _quoted(chunks, "Daarna kiest het team uit deze opties:", cid)
+            assert [p for _, parts in shown for p in parts][1:] == [
+                "verlenging van de brugplek op school", "verwijzing naar het speciaal onderwijs",
+                "behandeling bij de zorgaanbieder", "terugplaatsing in de eigen klas"] and not part
+
+
+def test_a_list_under_a_heading_too_long_to_show_says_so_also_for_an_introducing_step():
+    steps = "\n".join(f"{k}. Stap {k} waarbij de school " + "iets doet en het opschrijft in het dossier " * 3
+                      + (":\n  - eerste geval\n  - tweede geval" if k == 5 else ".") for k in range(1, 10))
+    chunks = _chunked(steps, 90, 0)
+    cid = next(i for i, n in chunks.items() if "5. Stap 5" in n.get_content())
+    line = next(x for x in chunks[cid].get_content().split("\n") if x.startswith("5. "))[3:]
+    shown, part = _quoted(chunks, line, cid, whole_list=True)
+    assert "eerste geval" in shown[0][1] and part
+
+
+def test_a_section_too_long_to_put_together_is_quoted_from_its_chunk_as_part_of_a_list(monkeypatch):
+    import assistant.section
+
+    body = ("Eerste alinea van de route voor de school.\n\n1. Stap een van de route.\n2. Mogelijke opties:\n"
+            "  - Optie A voor de leerling\n  - Optie B voor de leerling\n  - Optie C voor de leerling\n"
+            "3. Slot van de route.")
+    chunks = _chunked(body, 14, 0)
+    shown, part = _quoted(chunks, "Optie A voor de leerling")
+    assert [p for _, parts in shown for p in parts][-3:] == [
+        "Optie A voor de leerling", "Optie B voor de leerling", "Optie C voor de leerling"] and not part
+    monkeypatch.setattr(assistant.section, "MAX_PARTS", 3)
+    shown, part = _quoted(chunks, "Optie A voor de leerling")
+    assert len(shown) == 1 and part  # (its chunk alone cannot tell whether the list goes on)
+
+
+def test_the_step_after_drops_only_the_introduction_the_quote_before_shows():
+    from types import SimpleNamespace
+
+    from llama_index.core.schema import NodeWithScore
+
+    from assistant.answer import Scored
+
+    body = ("1. Is er een plan met de ouders:\n  - Ja\n  - Nee, bel de leerplichtambtenaar\n"
+            "2. Is er hulp voor de leerling:\n  - Ja\n  - Nee, bel het samenwerkingsverband\n3. Slot van de route.")
+    chunks = _chunked(body, 200, 0)
+    node = chunks["doc#0.0"]
+    answerer, evidence, quotes = ExtractiveAnswerer(Settings(), Lexicon()), SimpleNamespace(chunk=chunks.get), []
+    for sentence, new_only in (("1. Is er een plan met de ouders:", False), ("2. Is er hulp voor de leerling:", True)):
+        scored = Scored(_record(node.get_content(), sentence), NodeWithScore(node=node, score=1.0), 0, 0.9, 1.0)
+        answerer._add_quote(quotes, answerer._shown(scored, evidence, {}), new_only=new_only)
+    assert quotes[1][0].parts == ["2. Is er hulp voor de leerling:", "Ja", "Nee, bel het samenwerkingsverband"]
+
+
+def test_a_chunk_is_placed_after_the_one_before_in_its_section():
+    from assistant.section import rebuild
+
+    # The last chunk's text is also in the chunk before it: it is placed after that one's end.
+    body = "Zie paragraaf 2.4. De school doet stap 0.\n\nZie paragraaf 2.4."
+    chunks = _chunked(body, 17, 0)
+    last = list(chunks.values())[-1]
+    assert last.get_content() == "Zie paragraaf 2.4." and len(chunks) == 2
+    assert rebuild(last, chunks.get).text == "# Route\n\n" + body
+
+
 def test_a_quote_of_part_of_a_list_says_so():
     from assistant.cite import PART_OF_LIST_NOTE, Quote
 
@@ -543,6 +616,8 @@ def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
     # A list and its continuation stay together; a plain quote another shows in full goes.
     assert _without_repeats([[head, more], [whole], [head, more]]) == [[head, more], [whole]]
     assert _without_repeats([[head], [whole]]) == [[whole]]
+    # ... also when a list shown across two chunks has all it shows.
+    assert _without_repeats([[whole, more], [Quote(other, ["a", "c"])]]) == [[whole, more]]
 
 
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():

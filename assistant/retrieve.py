@@ -61,18 +61,22 @@ def regions_of(ids: list[str], known: dict[str, str], nodes: "ChunkNodes") -> di
 
 
 class ChunkNodes:
-    """Chunk nodes by id: read from Chroma by id on first use, then kept in memory."""
+    """Chunk nodes by id: read from Chroma by id on first use, then kept in memory, as is
+    an id Chroma does not have (the part after a section's last: see section.rebuild).
+    An index update opens a new `Assistant`, and so new `ChunkNodes`."""
 
     def __init__(self, collection):
         self._collection = collection
         self._nodes: dict[str, BaseNode] = {}
+        self._absent: set[str] = set()
 
     def get(self, ids: list[str]) -> dict[str, BaseNode]:
-        missing = [i for i in dict.fromkeys(ids) if i not in self._nodes]
+        missing = [i for i in dict.fromkeys(ids) if i not in self._nodes and i not in self._absent]
         if missing:
             got = self._collection.get(ids=missing, include=["documents", "metadatas"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 self._nodes[chunk_id] = metadata_dict_to_node(meta, text=text)
+            self._absent.update(i for i in missing if i not in self._nodes)
         return {i: self._nodes[i] for i in ids if i in self._nodes}
 
 

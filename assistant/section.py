@@ -5,8 +5,9 @@ the lines introducing a list in front of a chunk that starts inside it; a list c
 still run from one chunk into the next. Whether a list is whole, and which chunk
 holds it, is only known in the section: this rebuilds the section's text from its
 chunks (`section_start` / `section_end`, set by `chunk.SectionSpans`, count in the
-section's text, without the carried lines) and finds the chunk, or chunks, that show given ranges of
-it verbatim. Hand-written: llama-index has no way back from chunks to their section.
+section's text, without the carried lines) and finds the chunk, or chunks, that show
+given ranges of it verbatim. Hand-written: llama-index has no way back from chunks to
+their section.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Section:
+    """A section's text and its chunks, in order."""
+
     text: str
     parts: tuple[Part, ...]
 
@@ -75,16 +78,16 @@ class Section:
         groups: list[tuple[Part, list[tuple[int, int]]]] = []
         i = 0
         while i < len(blocks):
-            best: tuple[int, int, Part] | None = None
-            for rank, part in enumerate(sorted(self.parts, key=lambda p: p.node.node_id != prefer)):
+            best: tuple[int, Part] | None = None
+            for part in sorted(self.parts, key=lambda p: p.node.node_id != prefer):  # (a stable sort)
                 j = i
                 while j < len(blocks) and self.shown_by(part, *blocks[j]) is not None:
                     j += 1
                 if j > i and (best is None or j > best[0]):
-                    best = (j, rank, part)
+                    best = (j, part)
             if best is None:
                 return None
-            j, _, part = best
+            j, part = best
             groups.append((part, [self.shown_by(part, *b) for b in blocks[i:j]]))
             i = j
         return groups
@@ -128,10 +131,10 @@ def _carried_lines(carried: str, text: str, start: int) -> tuple[tuple[int, int,
         if line.strip():
             before = start
             while (at := text.rfind(line, 0, before)) >= 0:
-                rest = text[at + len(line) : (text.find("\n", at + len(line)) + 1 or len(text) + 1) - 1]
-                if not rest.strip():
+                line_end = text.find("\n", at + len(line))
+                if not text[at + len(line) : line_end if line_end >= 0 else len(text)].strip():
                     found.append((at, offset, len(line)))
                     break
-                before = at + len(line) - 1
+                before = at + len(line) - 1  # (an earlier one)
         offset += len(line) + 1
     return tuple(found)

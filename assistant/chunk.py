@@ -232,7 +232,8 @@ class ListAwareSentenceSplitter(SentenceSplitter):
 
 class ListIntroCarry(TransformComponent):
     """A chunk that starts inside a long list also gets the line that introduces the
-    list ("Mogelijke opties:"), when that line is in the section's previous chunk.
+    list ("Mogelijke opties:"), when that line is in the section's previous chunk
+    before this one's start.
 
     A list longer than one chunk is cut between its items (see `split_sentences`);
     without its introduction, "1. Verlenging brugplek" says nothing of what it is an
@@ -246,31 +247,42 @@ class ListIntroCarry(TransformComponent):
         return "ListIntroCarry"
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
-        # The introductions still open at the end of the previous chunk of the same
-        # section ("<document>#<n>", see `split_id`), outermost first, each with its
-        # indent (-1 for a paragraph, else the introducing item's).
-        open_intros: dict[str, list[tuple[str, int]]] = {}
+        # Per section ("<document>#<n>", see `split_id`): the previous chunk's carried
+        # introductions, its own text and where that starts in the section (`SectionSpans`).
+        previous: dict[str, tuple[list[tuple[str, int]], str, Any]] = {}
         for node in nodes:
             section = section_of(node.id_)
             text = node.get_content()
+            start = node.metadata.get("section_start")
             lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
-            stack: list[tuple[str, int]] = []
-            if lines and BULLET.match(lines[0]):
-                stack = [e for e in open_intros.get(section, []) if e[1] < indent(lines[0])]
-                carried = "\n".join(line for line, _ in stack)
+            carry: list[tuple[str, int]] = []
+            if section in previous and lines and BULLET.match(lines[0]):
+                # What is open where this chunk starts: the splitter's overlap starts it
+                # before the previous one's end, maybe inside another list.
+                stack, own, own_start = previous[section]
+                upto = start - own_start if isinstance(start, int) and isinstance(own_start, int) else len(own)
+                carry = [e for e in _open_after(stack, own[: max(0, upto)]) if e[1] < indent(lines[0])]
+                carried = "\n".join(line for line, _ in carry)
                 if carried and carried not in text:
                     node.set_content(f"{carried}\n{text}")
-            for line in lines:
-                if not BULLET.match(line):
-                    # A paragraph introduces with its last sentence ("... op drie hoofdpunten:").
-                    stack = [(_last_sentence(line.strip()), -1)] if _introduces(line) else []
-                    continue
-                stack = [e for e in stack if e[1] < indent(line)]  # items at its level end a nested list
-                if introduces_list(line):  # (an item's own items need no colon: "Andere opties zijn")
-                    stack.append((line.rstrip(), indent(line)))
-            still_open = bool(lines) and (bool(BULLET.match(lines[-1])) or _introduces(lines[-1]))
-            open_intros[section] = stack if still_open else []
+            previous[section] = (carry, text, start)
         return nodes
+
+
+def _open_after(stack: list[tuple[str, int]], text: str) -> list[tuple[str, int]]:
+    """The introductions still open after `text`, given those open before it (`stack`),
+    outermost first, each with its indent (-1 for a paragraph, else the introducing item's)."""
+    lines = [line for line in text.split("\n") if line.strip() and not HEADING.match(line.strip())]
+    for line in lines:
+        if not BULLET.match(line):
+            # A paragraph introduces with its last sentence ("... op drie hoofdpunten:").
+            stack = [(_last_sentence(line.strip()), -1)] if _introduces(line) else []
+            continue
+        stack = [e for e in stack if e[1] < indent(line)]  # items at its level end a nested list
+        if introduces_list(line):  # (an item's own items need no colon: "Andere opties zijn")
+            stack = stack + [(line.rstrip(), indent(line))]
+    still_open = bool(lines) and (bool(BULLET.match(lines[-1])) or _introduces(lines[-1]))
+    return stack if still_open else []
 
 
 def _last_sentence(paragraph: str) -> str:

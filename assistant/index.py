@@ -39,7 +39,7 @@ from assistant.embedding import SentenceTransformerEmbedding
 from assistant.glossary import Glossary
 from assistant.lexicon import Lexicon
 
-FORMAT_VERSION = 15  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
+FORMAT_VERSION = 16  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: denser HNSW graph for chunks;
 # 5: a step label ("**5.**") is one sentence with its step; 6: chunks split between lines, never
 # inside a list step's label; 7: "X impliceert ..." defines X in the glossary; 8: glossary stems
 # read strong verb forms as their infinitive (lexicon.STRONG_VERBS); 9: a paragraph that
@@ -49,7 +49,8 @@ FORMAT_VERSION = 15  # 2: -ing folding; 3: manifest in Chroma, doc_hash; 4: dens
 # chunks' dense graph (it is searched: retrieve.near_sentences); 13: an item without a colon
 # that introduces nested items ("Andere opties zijn") is carried too (chunk.introduces_list);
 # 14: chunks say where their text is in their section's (chunk.SectionSpans); 15: ... after
-# the chunk before them when their text is also earlier
+# the chunk before them when their text is also earlier; 16: a chunk carries what is open where it
+# starts, not at the previous chunk's end (chunk.ListIntroCarry)
 # Chroma refuses a get() of more than ~32k records at once ("too many SQL variables").
 PAGE = 5000
 # The sentence cache is filled at start-up only below this many sentences (~60 MB).

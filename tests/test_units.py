@@ -197,6 +197,22 @@ def test_the_list_introduction_is_carried_in_the_cases_a_review_found():
     assert out[1] == "      - Op het KDC"
 
 
+def test_the_introduction_carried_is_the_one_open_where_the_chunk_starts():
+    """With overlap a chunk starts before the previous one's end: what is open at that end
+    ("Doelen:") is not what introduces the chunk's first item ("de mentor" is a Deelnemer)."""
+    body = ("1. Signaleren door de school.\n2. Actietafel met:\n  - Deelnemers:\n    - de leerling zelf\n"
+            "    - de ouders van de leerling\n    - de mentor van school\n  - Doelen:\n    - zicht op de wensen\n"
+            "    - afspraken maken\n3. Slot van de route.")
+    chunks = _chunked(body, 20, 8)
+    starting = [n.get_content() for n in chunks.values() if "\n    - de mentor van school" in n.get_content()
+                and "de ouders" not in n.get_content()]
+    assert starting and all(t.startswith("2. Actietafel met:\n  - Deelnemers:\n    - de mentor") for t in starting)
+    shown, part = _quoted(chunks, "de mentor van school", next(i for i, n in chunks.items()
+                                                             if n.get_content() == starting[0]))
+    assert [p for _, parts in shown for p in parts] == [
+        "Deelnemers:", "de leerling zelf", "de ouders van de leerling", "de mentor van school"] and not part
+
+
 def test_a_numbered_list_item_is_the_step_of_its_number():
     from assistant.answer import _step_name
 

@@ -369,21 +369,6 @@ def _parent_item(text: str, lines: list, i: int) -> int | None:
     return None
 
 
-def _children(text: str, lines: list, i: int) -> list[int]:
-    """Indices of the items nested directly under item i."""
-    own, found, child = _indent(text, lines[i]), [], None
-    for k in range(i + 1, len(lines)):
-        body = text[lines[k][0] : lines[k][1]]
-        if not body.strip():
-            continue
-        if not _is_item(text, lines[k]) or _indent(text, lines[k]) <= own:
-            break
-        child = child if child is not None else _indent(text, lines[k])
-        if _indent(text, lines[k]) == child:
-            found.append(k)
-    return found
-
-
 def _descendants(text: str, lines: list, i: int) -> list[int]:
     """Indices of the items nested under item i, at any depth, in order."""
     own, found = _indent(text, lines[i]), []
@@ -395,6 +380,12 @@ def _descendants(text: str, lines: list, i: int) -> list[int]:
             break
         found.append(k)
     return found
+
+
+def _children(text: str, lines: list, i: int) -> list[int]:
+    """Indices of the items nested directly under item i."""
+    nested = _descendants(text, lines, i)
+    return [k for k in nested if _indent(text, lines[k]) == _indent(text, lines[nested[0]])]
 
 
 def _short_whole_list(text: str, lines: list, parent: int, i: int, whole: bool | None = None) -> list[int]:

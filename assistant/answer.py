@@ -312,6 +312,11 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _line_at(lines: list[tuple[int, int]], offset: int) -> int:
+    """Index of the line (see `_lines`) that holds `offset`."""
+    return next(k for k, (s, e) in enumerate(lines) if s <= offset <= e)
+
+
 def _is_item(text: str, line: tuple[int, int]) -> bool:
     return bool(BULLET.match(text[line[0] : line[1]]))
 
@@ -421,16 +426,13 @@ def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int
     lines = _lines(text)
     starts = {a for a, _ in blocks}
 
-    def line_at(offset: int) -> int:
-        return next(k for k, (s, e) in enumerate(lines) if s <= offset <= e)
-
     def part(items: list[int], least: int) -> bool:
         shown = sum(_content_start(text, lines[k]) in starts for k in items)
         return least <= shown < len(items)
 
-    i = line_at(record.start)
+    i = _line_at(lines, record.start)
     for a, _ in blocks:
-        k = line_at(a)
+        k = _line_at(lines, a)
         if _is_item(text, lines[k]):
             items = _children(text, lines, k)
         else:  # (its list's own items, not the ones nested in them)
@@ -503,7 +505,7 @@ def quote_blocks(
     when the list is known to be whole (`list_whole`, see `_short_whole_list`).
     """
     lines = _lines(text)
-    i = next(k for k, (s, e) in enumerate(lines) if s <= record.start <= e)
+    i = _line_at(lines, record.start)
     line = lines[i]
     if _is_item(text, line):
         blocks = []
@@ -561,17 +563,25 @@ def quote_blocks(
     return blocks
 
 
+def _lists(text: str, blocks: list[tuple[int, int]]) -> bool:
+    """Whether `blocks` of `text` show (part of) a list: more than one, a list item among them."""
+    lines = _lines(text)
+    return len(blocks) > 1 and any(_is_item(text, lines[_line_at(lines, a)]) for a, _ in blocks)
+
+
 def _without_repeats(quotes: list[list[Quote]]) -> list[list[Quote]]:
     """The quotes (each with the quotes going on with its list) without one that an earlier
     one repeats, or a plain one that another quote of the same passage, or a list shown
     across passages, shows in full (two quotes come to one chunk when a list is shown from
     the chunk that has it)."""
+    shown = [{p for q in group for p in q.parts} for group in quotes]
+
     def repeated(i: int, group: list[Quote]) -> bool:
         if group in quotes[:i]:
             return True
         if len(group) > 1 or group[0].lead or group[0].last_step:
             return False
-        q, shown = group[0], [{p for r in other for p in r.parts} for other in quotes]
+        q = group[0]
         return any(j != i and set(q.parts) <= parts and (set(q.parts) < parts or j < i)
                    and (len(other) > 1 or other[0].node.node_id == q.node.node_id)
                    for j, (other, parts) in enumerate(zip(quotes, shown)))
@@ -631,7 +641,7 @@ class ExtractiveAnswerer:
         self.lexicon = lexicon or Lexicon()
         # Caches keyed by chunk id + offsets; chunk ids change when their text changes.
         self._stems: dict[tuple, set[str]] = {}
-        self._block_cache: dict[tuple[str, int, bool, bool, bool | None], list[tuple[int, int]]] = {}
+        self._block_cache: dict[tuple[str, int, bool, bool], list[tuple[int, int]]] = {}
         self._section_stems: dict[str, set[str]] = {}
         self._word_cache: dict[str, set[str]] = {}  # grows with the corpus vocabulary only
 
@@ -696,12 +706,11 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _block_ranges(
-        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False,
-        list_whole: bool | None = None,
+        self, chunk_id: str, text: str, record: SentenceRecord, whole_list: bool = False, siblings: bool = False
     ) -> list[tuple[int, int]]:
-        key = (chunk_id, record.start, whole_list, siblings, list_whole)
+        key = (chunk_id, record.start, whole_list, siblings)
         if key not in self._block_cache:
-            self._block_cache[key] = quote_blocks(text, record, whole_list, siblings, list_whole)
+            self._block_cache[key] = quote_blocks(text, record, whole_list, siblings)
         return self._block_cache[key]
 
     def _names_section(self, asked: set[str], section: str) -> bool:
@@ -729,10 +738,9 @@ class ExtractiveAnswerer:
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
         return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list)
 
-    def _shown_blocks(self, s: Scored, list_whole: bool | None = None) -> list[tuple[int, int]]:
-        """What the answer shows for `s`: its blocks, a nested item with its short list."""
-        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list, True,
-                                  list_whole)
+    def _shown_blocks(self, s: Scored) -> list[tuple[int, int]]:
+        """What the chunk of `s` shows for it: its blocks, a nested item with its short list."""
+        return self._block_ranges(s.node.node.node_id, s.node.node.get_content(), s.record, s.whole_list, True)
 
     def signals(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored]) -> Signals:
         """The absolute evidence for the best sentence and its quote."""
@@ -979,12 +987,9 @@ class ExtractiveAnswerer:
         node = s.node.node
         text = node.get_content()
         local = self._shown_blocks(s)
-        lines = _lines(text)
-        listed = len(local) > 1 and any(_is_item(text, next(line for line in lines if line[0] <= a <= line[1]))
-                                        for a, _ in local)
-        own = [(node, [text[a:b] for a, b in local])], listed
+        own = [(node, [text[a:b] for a, b in local])]
         if evidence.chunk is None:
-            return own[0], False  # (no chunks to look at: the answerer alone)
+            return own, False  # (no chunks to look at: the answerer alone)
         key = section_of(node.node_id)
         if key not in sections:
             sections[key] = rebuild(node, evidence.chunk)
@@ -992,7 +997,7 @@ class ExtractiveAnswerer:
         at = section.position(node.node_id, s.record.start) if section else None
         mapped = [section.position(node.node_id, a) for a, _ in local] if at is not None else [None]
         if None in mapped or section.text[at : at + len(s.record.text)] != text[s.record.start : s.record.end]:
-            return own
+            return own, _lists(text, local)
         mapped = [(a, a + y - x) for a, (x, y) in zip(mapped, local)]
         record = replace(s.record, start=at, end=at + s.record.end - s.record.start)
         wide = quote_blocks(section.text, record, s.whole_list, siblings=True, list_whole=True)
@@ -1003,7 +1008,7 @@ class ExtractiveAnswerer:
             if placed and (len(placed) == 1 or len(placed[0][1]) > 1 or wide[0][0] <= at < wide[0][1]):
                 blocks, groups = wide, placed
         if not groups:
-            return own
+            return own, _lists(text, local)
         part_of_list = shows_part_of_list(section.text, record, blocks, s.whole_list)
         return [(part.node, [part.node.get_content()[a:b] for a, b in ranges]) for part, ranges in groups], part_of_list
 

@@ -953,27 +953,29 @@ class ExtractiveAnswerer:
         return compose(evidence.question, [q for group in _without_repeats(quotes) for q in group])
 
     @staticmethod
-    def _add_quote(quotes: list[list[Quote]], shown: tuple[list[tuple[BaseNode, list[str]]], bool],
+    def _add_quote(quotes: list[list[Quote]], shown: tuple[list[tuple[BaseNode, list[tuple[int, int]]]], bool],
                    lead: str = "", last_step: bool = False, new_only: bool = False) -> None:
         """Append the quote `shown` (see `_shown`): its first chunk's parts, then those of the
         chunks its list goes on in; with `new_only`, without the parts the quote before shows."""
         pieces, part_of_list = shown
         seen = [p for q in quotes[-1] for p in q.parts] if new_only and quotes else []
         group = []
-        for n, (node, parts) in enumerate(pieces):
+        for n, (node, ranges) in enumerate(pieces):
+            text = node.get_content()
             if n == 0:  # the introduction the quote before shows (or all of it: a chunk's overlap)
-                while parts and parts[0] in seen:
-                    parts = parts[1:]
-            if parts:
-                group.append(Quote(node=node, parts=parts, lead=lead if not group else LIST_GOES_ON_LEAD))
+                while ranges and text[ranges[0][0] : ranges[0][1]] in seen:
+                    ranges = ranges[1:]
+            if ranges:
+                group.append(Quote(node=node, parts=[text[a:b] for a, b in ranges], starts=[a for a, _ in ranges],
+                                   lead=lead if not group else LIST_GOES_ON_LEAD))
         if group:
             group[0].last_step, group[-1].part_of_list = last_step, part_of_list
             quotes.append(group)
 
     def _shown(self, s: Scored, evidence: Evidence, sections: dict[str, Section | None]
-               ) -> tuple[list[tuple[BaseNode, list[str]]], bool]:
-        """What the answer shows for `s`: [(chunk, verbatim parts)], and whether that is only
-        part of a list it shows.
+               ) -> tuple[list[tuple[BaseNode, list[tuple[int, int]]]], bool]:
+        """What the answer shows for `s`: [(chunk, ranges of its text)], and whether that is
+        only part of a list it shows.
 
         A chunk may cut a list off at either end ("Doelen:" with three of its four aims,
         the splitter's overlap and `ListIntroCarry` repeating only some lines), so the quote
@@ -987,7 +989,7 @@ class ExtractiveAnswerer:
         node = s.node.node
         text = node.get_content()
         local = self._shown_blocks(s)
-        own = [(node, [text[a:b] for a, b in local])]
+        own = [(node, local)]
         if evidence.chunk is None:
             return own, False  # (no chunks to look at: the answerer alone)
         key = section_of(node.node_id)
@@ -1010,7 +1012,7 @@ class ExtractiveAnswerer:
         if not groups:
             return own, _lists(text, local)
         part_of_list = shows_part_of_list(section.text, record, blocks, s.whole_list)
-        return [(part.node, [part.node.get_content()[a:b] for a, b in ranges]) for part, ranges in groups], part_of_list
+        return [(part.node, ranges) for part, ranges in groups], part_of_list
 
     def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from assistant.chunk import plain
 
@@ -27,6 +29,9 @@ class Citation:
     text: str  # the whole chunk, as the reader sees it (emphasis markers removed)
     quotes: list[str] = field(default_factory=list)
     page: int | None = None
+    # Where each quote was taken from in `text`, about (None: unknown): a short line
+    # ("School", "Ja") may occur more than once, and only one of them is quoted.
+    near: list[int | None] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The public JSON shape (see README: `assistant ask --jsonl`)."""
@@ -40,11 +45,13 @@ class Citation:
         }
 
     def quote_spans(self) -> list[tuple[int, int]]:
-        """Character ranges of the quotes inside `text`, for highlighting."""
+        """Character ranges of the quotes inside `text`, for highlighting: of a quote that
+        occurs more than once, the occurrence nearest to where it was taken from."""
         spans = []
-        for quote in self.quotes:
-            start = self.text.find(quote)
-            if start >= 0:
+        for quote, near in zip_longest(self.quotes, self.near[: len(self.quotes)]):
+            found = [m.start() for m in re.finditer(re.escape(quote), self.text)]
+            if found:
+                start = min(found, key=lambda at: abs(at - near)) if near is not None else found[0]
                 spans.append((start, start + len(quote)))
         return spans
 
@@ -90,6 +97,7 @@ class Quote:
     lead: str = ""  # what the quote is to the one before it ("Daarna"), shown first
     last_step: bool = False  # a numbered step after which its list and phases end
     part_of_list: bool = False  # the list it is shown with may go on beyond the passage
+    starts: list[int] = field(default_factory=list)  # where each part starts in the node's text
 
 
 def shown_heading(section: str) -> str:
@@ -120,10 +128,15 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
                 page=meta.get("page") or None,
             )
         citation = citations[node.node_id]
-        parts = [plain(p) for p in quote.parts if plain(p)]
-        if not parts:
+        starts = quote.starts if len(quote.starts) == len(quote.parts) else [None] * len(quote.parts)
+        shown = [(plain(p), at) for p, at in zip(quote.parts, starts) if plain(p)]
+        if not shown:
             continue
+        parts = [p for p, _ in shown]
         citation.quotes.extend(parts)
+        # (The reader text of what comes before a part is about as long as what comes before
+        # it in `citation.text`: removing emphasis markers from a line prefix may differ by a few.)
+        citation.near.extend(None if at is None else len(reader_text(node.get_content()[:at])) for _, at in shown)
         where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         if quote.lead:

@@ -169,6 +169,17 @@ DETAILS = [
                 re.IGNORECASE),
      re.compile(r"\b(straf\w*|sancties?|boetes?|proces-verbaal|strafrechtelijk\w*|bestraft|beboet|gestraft)\b",
                 re.IGNORECASE), "straffen of sancties"),
+    # The state of things now ("Hoe lang is de wachtlijst op dit moment?", "Hoeveel thuiszitters
+    # zijn er momenteel?"): the documents set out agreements, not today's figures, so a rule's
+    # number ("binnen vier weken") does not answer it. Only a clause that asks how long or how
+    # many *is*, without a modal or a condition: "Mijn leerling zit op dit moment thuis, hoe
+    # lang mag dat?" asks for a rule.
+    (re.compile(r"(?:^|[,.;?!:]\s*)(?:hoe\s+lang|hoeveel|hoe\s+groot|wat\s+is\s+de\s+(?:wachttijd|stand))\b"
+                r"(?:(?!\b(?:mag|mogen|moet|moeten|kan|kunnen|mocht|mochten|dient|dienen|duurt)\b)[^,.;?!:])*?"
+                r"\b(?:op\s+dit\s+moment|momenteel|op\s+het\s+moment(?!\s+dat)|tegenwoordig|actueel)\b"
+                r"(?:(?!\b(?:mag|mogen|moet|moeten|kan|kunnen|dient|dienen|voordat|totdat|wanneer|als)\b)[^,.;?!:])*"
+                r"(?:[,.;?!:]|$)", re.IGNORECASE),
+     re.compile(r"\b(momenteel|op\s+dit\s+moment|peildatum|stand\s+per)\b", re.IGNORECASE), "actuele cijfers"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),

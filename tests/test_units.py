@@ -851,6 +851,16 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert not shows("Wordt de school dan gestraft?", duo)
     assert shows("Wat voor sanctie volgt er?", "Leerplicht kan een sanctie opleggen aan ouders.")
     assert shows("Kan leerplicht een proces-verbaal opmaken?", duo)
+    # Today's figures: a rule's number does not say how long the waiting list is now.
+    rule = "Binnen vier weken wordt duidelijk of onderwijs nog mogelijk is."
+    assert not shows("Hoe lang is de wachtlijst voor het speciaal onderwijs op dit moment?", rule)
+    assert not shows("Hoeveel thuiszitters zijn er momenteel in Utrecht?", "Er zijn 12 thuiszitters per 1000 leerlingen.")
+    assert shows("Hoeveel thuiszitters zijn er momenteel?", "Momenteel zijn er 40 thuiszitters.")
+    # ... but "now" describing the pupil, a modal or a condition asks for a rule.
+    assert shows("Mijn leerling zit op dit moment thuis, hoe lang mag dat?", rule)
+    assert shows("Hoeveel uur mag een leerling momenteel missen?", rule)
+    assert shows("Op het moment dat een leerling thuiszit, hoeveel weken heeft school?", rule)
+    assert shows("Hoe lang is een leerling op dit moment al thuis voordat hij thuiszitter heet?", rule)
 
 
 def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():

@@ -139,6 +139,8 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         citation.near.extend(None if at is None else len(reader_text(node.get_content()[:at])) for _, at in shown)
         where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
+        if quote.lead == LIST_GOES_ON_LEAD:
+            lead = ""  # (the list goes on in the same section: its heading was just shown)
         if quote.lead:
             lead = f"{quote.lead}, {lead}" if lead else f"{quote.lead}: "
         if quote.lead == NEXT_STEP_LEAD or quote.last_step:

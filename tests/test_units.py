@@ -661,6 +661,17 @@ def test_an_answer_marks_each_quoted_line_where_the_answer_took_it():
     assert school == citation.text.rindex("School")
 
 
+def test_a_list_that_goes_on_is_shown_without_its_heading_again():
+    from assistant.cite import LIST_GOES_ON_LEAD, Quote
+
+    first, second = _chunk("doc#3.0", "Opties zijn:\n- A"), _chunk("doc#3.1", "- B\n- C")
+    for node in (first, second):
+        node.metadata.update(region="Utrecht", title="Route", section="Hoofdstuk 2 > Overbrugging")
+    answer = compose("Welke opties?", [Quote(first, ["Opties zijn:", "A"]), Quote(second, ["B", "C"], lead=LIST_GOES_ON_LEAD)])
+    assert answer.answer.count("onder „Overbrugging”") == 1
+    assert "- De lijst gaat verder: „B”\n  - „C” [2]" in answer.answer
+
+
 def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
     from assistant.answer import _without_repeats
     from assistant.cite import LIST_GOES_ON_LEAD, Quote

@@ -169,6 +169,13 @@ DETAILS = [
                 re.IGNORECASE),
      re.compile(r"\b(straf\w*|sancties?|boetes?|proces-verbaal|strafrechtelijk\w*|bestraft|beboet|gestraft)\b",
                 re.IGNORECASE), "straffen of sancties"),
+    # Benefits ("Verliezen ouders kinderbijslag als hun kind spijbelt?"): the protocols never
+    # name one, so only a passage that does answers (a passage on what parents lose otherwise
+    # shares the question's other words).
+    (re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
+                re.IGNORECASE),
+     re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
+                re.IGNORECASE), "uitkeringen of toeslagen"),
     # The state of things now ("Hoe lang is de wachtlijst op dit moment?", "Hoeveel thuiszitters
     # zijn er momenteel?"): the documents set out agreements, not today's figures, so a rule's
     # number ("binnen vier weken") does not answer it. Only a clause that asks how long or how

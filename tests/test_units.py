@@ -862,6 +862,11 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert not shows("Wordt de school dan gestraft?", duo)
     assert shows("Wat voor sanctie volgt er?", "Leerplicht kan een sanctie opleggen aan ouders.")
     assert shows("Kan leerplicht een proces-verbaal opmaken?", duo)
+    # A benefit is named by the passage that answers, or the passage does not answer.
+    parents = "Leerlingen die dreigend thuiszitten verliezen gaandeweg de verbinding met de school."
+    assert not shows("Verliezen ouders kinderbijslag als hun kind spijbelt?", parents)
+    assert not shows("Wordt de zorgtoeslag stopgezet bij luxe verzuim?", parents)
+    assert shows("Verliezen ouders kinderbijslag als hun kind spijbelt?", "De SVB kan de kinderbijslag stopzetten.")
     # Today's figures: a rule's number does not say how long the waiting list is now.
     rule = "Binnen vier weken wordt duidelijk of onderwijs nog mogelijk is."
     assert not shows("Hoe lang is de wachtlijst voor het speciaal onderwijs op dit moment?", rule)

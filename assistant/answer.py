@@ -127,10 +127,13 @@ COUNTED_AS = {
     "leerlingen": "kinderen jongeren",
     "kinderen": "leerlingen jongeren",
 }
+# A benefit (asked about, and named by the passage that answers: see DETAILS).
+BENEFITS = re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
+                      re.IGNORECASE)
 # Questions that ask for a detail only a quote that shows it can answer: a
-# contact detail, an amount of money, opening hours, a penalty or a person's
-# name (the documents name roles, not people). (asked, shown, what a refusal
-# says the documents do not give)
+# contact detail, an amount of money, opening hours, a penalty, a benefit,
+# today's figures or a person's name (the documents name roles, not people).
+# (asked, shown, what a refusal says the documents do not give)
 DETAILS = [
     (re.compile(r"\b(e-?)?mail-?adres(sen)?\b|\bwat\s+is\s+(het|de|hun|zijn|haar)\s+e-?mail\b", re.IGNORECASE),
      re.compile(r"\S@\S"), "e-mailadressen"),
@@ -172,10 +175,7 @@ DETAILS = [
     # Benefits ("Verliezen ouders kinderbijslag als hun kind spijbelt?"): the protocols never
     # name one, so only a passage that does answers (a passage on what parents lose otherwise
     # shares the question's other words).
-    (re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
-                re.IGNORECASE),
-     re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
-                re.IGNORECASE), "uitkeringen of toeslagen"),
+    (BENEFITS, BENEFITS, "uitkeringen of toeslagen"),
     # The state of things now ("Hoe lang is de wachtlijst op dit moment?", "Hoeveel thuiszitters
     # zijn er momenteel?"): the documents set out agreements, not today's figures, so a rule's
     # number ("binnen vier weken") does not answer it. Only a clause that asks how long or how

@@ -130,6 +130,19 @@ COUNTED_AS = {
 # A benefit (asked about, and named by the passage that answers: see DETAILS).
 BENEFITS = re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
                       re.IGNORECASE)
+# A question about the state of things now: the documents set out agreements, not today's
+# figures, so a rule's number ("Binnen vier weken ...") does not answer "Hoe lang is de
+# wachtlijst nu?". It names the present (NOW), asks for a quantity that changes with time
+# (STATE: a waiting list or time, a count of pupils, "het aantal"), and asks for no rule
+# (RULE: a modal, a condition, a limit). "De leerling staat op de wachtlijst. Wat is nu de
+# volgende stap?" and "Hoeveel uur onderwijs is momenteel verplicht?" ask for rules.
+NOW = r"\b(?:op\s+dit\s+moment|momenteel|tegenwoordig|huidige|actuele?|nu)\b"
+STATE = (r"\bhoe\s+(?:lang|groot)\s+(?:is|zijn|duurt|duren)\s+(?:de|het)\s+(?:\w+\s+)?(?:wachtlijst|wachttijd)|"
+         r"\bwat\s+(?:is|zijn)\s+(?:\w+\s+){0,2}?(?:de|het)\s+(?:\w+\s+)?(?:wachtlijst|wachttijd|aantal|stand)\b|"
+         r"\bhoeveel\s+(?:\w+\s+)?(?:thuiszitt\w*|leerlingen|kinderen|jongeren|meldingen|brugplaats\w*|plekken|plaatsen)\b")
+RULE = (r"\b(?:mag|mogen|moet|moeten|mocht|mochten|dient|dienen|kan|kunnen|als|wanneer|indien|voordat|totdat|"
+        r"grens|termijn|maximaal|minimaal|verplicht)\b")
+ASKS_NOW = re.compile(rf"^(?=.*{NOW})(?=.*(?:{STATE}))(?!.*{RULE})", re.IGNORECASE | re.DOTALL)
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty, a benefit,
 # today's figures or a person's name (the documents name roles, not people).
@@ -176,17 +189,8 @@ DETAILS = [
     # name one, so only a passage that does answers (a passage on what parents lose otherwise
     # shares the question's other words).
     (BENEFITS, BENEFITS, "uitkeringen of toeslagen"),
-    # The state of things now ("Hoe lang is de wachtlijst op dit moment?", "Hoeveel thuiszitters
-    # zijn er momenteel?"): the documents set out agreements, not today's figures, so a rule's
-    # number ("binnen vier weken") does not answer it. Only a clause that asks how long or how
-    # many *is*, without a modal or a condition: "Mijn leerling zit op dit moment thuis, hoe
-    # lang mag dat?" asks for a rule.
-    (re.compile(r"(?:^|[,.;?!:]\s*)(?:hoe\s+lang|hoeveel|hoe\s+groot|wat\s+is\s+de\s+(?:wachttijd|stand))\b"
-                r"(?:(?!\b(?:mag|mogen|moet|moeten|kan|kunnen|mocht|mochten|dient|dienen|duurt)\b)[^,.;?!:])*?"
-                r"\b(?:op\s+dit\s+moment|momenteel|op\s+het\s+moment(?!\s+dat)|tegenwoordig|actueel)\b"
-                r"(?:(?!\b(?:mag|mogen|moet|moeten|kan|kunnen|dient|dienen|voordat|totdat|wanneer|als)\b)[^,.;?!:])*"
-                r"(?:[,.;?!:]|$)", re.IGNORECASE),
-     re.compile(r"\b(momenteel|op\s+dit\s+moment|peildatum|stand\s+per)\b", re.IGNORECASE), "actuele cijfers"),
+    # Today's figures ("Hoe lang is de wachtlijst op dit moment?"): see ASKS_NOW.
+    (ASKS_NOW, re.compile(r"\b(momenteel|op\s+dit\s+moment|peildatum|stand\s+per)\b", re.IGNORECASE), "actuele cijfers"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),

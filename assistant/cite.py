@@ -97,7 +97,9 @@ class Quote:
     lead: str = ""  # what the quote is to the one before it ("Daarna"), shown first
     last_step: bool = False  # a numbered step after which its list and phases end
     part_of_list: bool = False  # the list it is shown with may go on beyond the passage
-    starts: list[int] = field(default_factory=list)  # where each part starts in the node's text
+    # Where each part starts in the node's text: for highlighting only, so two quotes of the
+    # same text are equal (see answer._without_repeats).
+    starts: list[int] = field(default_factory=list, compare=False)
 
 
 def shown_heading(section: str) -> str:
@@ -134,9 +136,11 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
             continue
         parts = [p for p, _ in shown]
         citation.quotes.extend(parts)
-        # (The reader text of what comes before a part is about as long as what comes before
-        # it in `citation.text`: removing emphasis markers from a line prefix may differ by a few.)
-        citation.near.extend(None if at is None else len(reader_text(node.get_content()[:at])) for _, at in shown)
+        # The reader text of what comes before a part (with a stand-in for the part, so that
+        # `reader_text` keeps the blank lines before it) is about as long as what comes before
+        # it in `citation.text`: emphasis markers cut in half may differ by a few characters.
+        citation.near.extend(None if at is None else len(reader_text(node.get_content()[:at] + "x")) - 1
+                             for _, at in shown)
         where = shown_heading(citation.section)
         lead = f"onder „{where}”: " if where and where != "Begin van het document" else ""
         if quote.lead == LIST_GOES_ON_LEAD:

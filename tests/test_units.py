@@ -633,6 +633,10 @@ def test_a_repeated_line_is_marked_where_it_was_quoted():
     citation = answer.citations[0]
     (_, _), (start, end) = citation.quote_spans()
     assert citation.text[start:end] == "School" and start == citation.text.rindex("School") > citation.text.index("School")
+    # A one-letter line after blank lines: the place is counted with the blank lines.
+    answers = _chunk("doc#2.1", "Ja\n\nJa")
+    answers.metadata.update(region="Utrecht", title="Routekaart")
+    assert compose("?", [Quote(answers, ["Ja"], starts=[4])]).citations[0].quote_spans() == [(4, 6)]
     # Without the places (a quote made elsewhere), the first occurrence, as before.
     bare = compose("?", [Quote(node, ["School"])]).citations[0]
     assert bare.quote_spans() == [(bare.text.index("School"), bare.text.index("School") + len("School"))]
@@ -684,6 +688,8 @@ def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
     assert _without_repeats([[head], [whole]]) == [[whole]]
     # ... also when a list shown across two chunks has all it shows.
     assert _without_repeats([[whole, more], [Quote(other, ["a", "c"])]]) == [[whole, more]]
+    # ... and the same text taken from another line of the passage is a repeat too.
+    assert _without_repeats([[Quote(node, ["a"], starts=[0])], [Quote(node, ["a"], starts=[2])]]) == [[Quote(node, ["a"])]]
 
 
 def test_a_nested_item_that_introduces_a_list_shows_its_own_items_not_its_siblings():
@@ -869,14 +875,25 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert shows("Verliezen ouders kinderbijslag als hun kind spijbelt?", "De SVB kan de kinderbijslag stopzetten.")
     # Today's figures: a rule's number does not say how long the waiting list is now.
     rule = "Binnen vier weken wordt duidelijk of onderwijs nog mogelijk is."
-    assert not shows("Hoe lang is de wachtlijst voor het speciaal onderwijs op dit moment?", rule)
+    for now in ("Hoe lang is de wachtlijst voor het speciaal onderwijs op dit moment?", "Hoe lang is de wachtlijst nu?",
+                "Hoeveel thuiszitters zijn er momenteel in Utrecht?", "Weet je hoeveel thuiszitters er op dit moment zijn?",
+                "Wat is de huidige wachttijd voor het SBO?", "Wat is momenteel de wachttijd voor het SO?",
+                "Wat is het aantal thuiszitters op dit moment?", "Hoeveel thuiszitters zijn er, op dit moment?"):
+        assert not shows(now, rule), now
     assert not shows("Hoeveel thuiszitters zijn er momenteel in Utrecht?", "Er zijn 12 thuiszitters per 1000 leerlingen.")
     assert shows("Hoeveel thuiszitters zijn er momenteel?", "Momenteel zijn er 40 thuiszitters.")
-    # ... but "now" describing the pupil, a modal or a condition asks for a rule.
-    assert shows("Mijn leerling zit op dit moment thuis, hoe lang mag dat?", rule)
-    assert shows("Hoeveel uur mag een leerling momenteel missen?", rule)
-    assert shows("Op het moment dat een leerling thuiszit, hoeveel weken heeft school?", rule)
-    assert shows("Hoe lang is een leerling op dit moment al thuis voordat hij thuiszitter heet?", rule)
+    # ... but "now" describing the pupil, a modal, a condition or a limit asks for a rule.
+    for asks_rule in ("Mijn leerling zit op dit moment thuis, hoe lang mag dat?",
+                      "Hoeveel uur mag een leerling momenteel missen?",
+                      "Op het moment dat een leerling thuiszit, hoeveel weken heeft school?",
+                      "Hoe lang is een leerling op dit moment al thuis voordat hij thuiszitter heet?",
+                      "Hoeveel uur onderwijs krijgt een leerling die op dit moment thuiszit?",
+                      "Hoeveel dagen verzuim is momenteel de grens voor een melding?",
+                      "Hoe lang is de meldtermijn op dit moment?",
+                      "Hoeveel weken heeft de school voor een leerling die op dit moment niet naar school gaat?",
+                      "De leerling staat op een wachtlijst voor het SO. Wat is nu de volgende stap?",
+                      "Nu de leerling op de wachtlijst staat, wat moet school doen?", "Wat nu?"):
+        assert shows(asks_rule, rule), asks_rule
 
 
 def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():

@@ -409,10 +409,14 @@ def _descendants(text: str, lines: list, i: int) -> list[int]:
     return found
 
 
+def _first_depth(text: str, lines: list, items: list[int]) -> list[int]:
+    """Of the lines `items` (a list, in order), those as deep as the first: the list's own items."""
+    return [k for k in items if _indent(text, lines[k]) == _indent(text, lines[items[0]])]
+
+
 def _children(text: str, lines: list, i: int) -> list[int]:
     """Indices of the items nested directly under item i."""
-    nested = _descendants(text, lines, i)
-    return [k for k in nested if _indent(text, lines[k]) == _indent(text, lines[nested[0]])]
+    return _first_depth(text, lines, _descendants(text, lines, i))
 
 
 def _short_whole_list(text: str, lines: list, parent: int, i: int, whole: bool | None = None) -> list[int]:
@@ -458,8 +462,8 @@ def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int
         if _is_item(text, lines[k]):
             items = _children(text, lines, k)
         else:  # (its list's own items, not the ones nested in them)
-            items = _list_after(text, lines, k) or (_labelled_list(text, lines, k) or (0, []))[1]
-            items = [j for j in items if _indent(text, lines[j]) == _indent(text, lines[items[0]])]
+            after = _list_after(text, lines, k) or (_labelled_list(text, lines, k) or (0, []))[1]
+            items = _first_depth(text, lines, after)
         if items and part(items, 1 if k == i else 2):
             return True
     return whole_list and _is_item(text, lines[i]) and _parent_item(text, lines, i) is None \
@@ -473,14 +477,19 @@ def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
     return line[0] + ends[-1] if ends else _content_start(text, line)
 
 
-def _top_list(text: str, lines: list, i: int) -> list[int]:
-    """The lines of the list that line i belongs to (nested items too), from its first
-    item to the first line that is not an item."""
+def _run_start(text: str, lines: list, i: int) -> int:
+    """The first line of the run of items and blank lines that line i ends."""
     start = i
     while start > 0 and (_is_item(text, lines[start - 1]) or not text[lines[start - 1][0] : lines[start - 1][1]].strip()):
         start -= 1
+    return start
+
+
+def _top_list(text: str, lines: list, i: int) -> list[int]:
+    """The lines of the list that line i belongs to (nested items too), from its first
+    item to the first line that is not an item."""
     items = []
-    for k in range(start, len(lines)):
+    for k in range(_run_start(text, lines, i), len(lines)):
         body = text[lines[k][0] : lines[k][1]]
         if not body.strip():
             continue
@@ -501,9 +510,7 @@ def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
 
 def _list_intro(text: str, lines: list, i: int) -> tuple[int, int] | None:
     """The line that introduces the (top-level) list of item i, when there is one."""
-    j = i - 1
-    while j >= 0 and (_is_item(text, lines[j]) or not text[lines[j][0] : lines[j][1]].strip()):
-        j -= 1
+    j = _run_start(text, lines, i) - 1
     intro = lines[j] if j >= 0 and not HEADING.match(text[lines[j][0] : lines[j][1]]) else None
     return intro if intro and introduces_list(text[intro[0] : intro[1]]) else None
 

@@ -143,6 +143,13 @@ STATE = (r"\bhoe\s+(?:lang|groot)\s+(?:is|zijn|duurt|duren)\s+(?:de|het)\s+(?:\w
 RULE = (r"\b(?:mag|mogen|moet|moeten|mocht|mochten|dient|dienen|kan|kunnen|als|wanneer|indien|voordat|totdat|"
         r"grens|termijn|maximaal|minimaal|verplicht)\b")
 ASKS_NOW = re.compile(rf"^(?=.*{NOW})(?=.*(?:{STATE}))(?!.*{RULE})", re.IGNORECASE | re.DOTALL)
+# How long a waiting list is, is a state of affairs with or without "nu": a rule's number
+# ("Binnen vier weken wordt duidelijk ...") does not answer "Hoe lang is de wachtlijst voor
+# het SO?"; only a quote that puts a duration to a waiting list or time does. (With "nu"
+# it asks for today's figures: ASKS_NOW.)
+WAITING = r"\b(?:wachtlijst|wachttijd)\w*"
+ASKS_WAIT = re.compile(rf"^(?!.*{NOW})(?=.*\bhoe\s+(?:lang|groot)\s+(?:is|zijn|duurt|duren)\s+(?:de|het|een)\s+"
+                       rf"(?:\w+\s+)?{WAITING})(?!.*{RULE})", re.IGNORECASE | re.DOTALL)
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty, a benefit,
 # today's figures or a person's name (the documents name roles, not people).
@@ -191,6 +198,8 @@ DETAILS = [
     (BENEFITS, BENEFITS, "uitkeringen of toeslagen"),
     # Today's figures ("Hoe lang is de wachtlijst op dit moment?"): see ASKS_NOW.
     (ASKS_NOW, re.compile(r"\b(momenteel|op\s+dit\s+moment|peildatum|stand\s+per)\b", re.IGNORECASE), "actuele cijfers"),
+    (ASKS_WAIT, re.compile(rf"{WAITING}[^.!?]*?(?:{DURATION_SPAN.pattern})|(?:{DURATION_SPAN.pattern})[^.!?]*?{WAITING}",
+                           re.IGNORECASE), "wachttijden"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),

@@ -894,6 +894,18 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
                       "De leerling staat op een wachtlijst voor het SO. Wat is nu de volgende stap?",
                       "Nu de leerling op de wachtlijst staat, wat moet school doen?", "Wat nu?"):
         assert shows(asks_rule, rule), asks_rule
+    # The length of a waiting list is a state even without "nu": a quote answers it only when
+    # it gives a waiting list or time a duration; asking for the rule ("mag", "als") is not this.
+    for wait in ("Hoe lang is de wachtlijst voor het speciaal onderwijs in de Drechtsteden?",
+                 "Hoe groot is de wachtlijst voor het SBO?", "hoe lang duurt de wachttijd naar het SO",
+                 "Hoe lang is een wachtlijst voor het SO gemiddeld?"):
+        assert not shows(wait, rule), wait
+        assert not shows(wait, "Wanneer er wachtlijsten zijn, kan een brugplaats worden ingezet."), wait
+        assert shows(wait, "Als de wachttijd naar een andere onderwijssoort langer is dan vier weken, geldt:"), wait
+        assert shows(wait, "Er geldt zes weken wachttijd."), wait
+    for asks_rule in ("Hoe lang mag de wachttijd voor het SO zijn?", "Hoe lang is de wachttijd als er geen plek is?",
+                      "Hoe lang duurt een brugplaatsing?", "Hoe lang duurt een brugplaatsing bij een wachtlijst?"):
+        assert shows(asks_rule, rule), asks_rule
 
 
 def test_a_close_second_from_the_same_passage_is_quoted_unless_already_in_the_quote():

@@ -517,6 +517,29 @@ def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
     return [(_content_start(text, lines[k]), lines[k][1]) for k in items]
 
 
+def _next_line(text: str, lines: list, i: int, step: int = 1) -> int | None:
+    """Index of the nearest non-blank line after (or, with step -1, before) line i."""
+    k = i + step
+    while 0 <= k < len(lines) and not text[lines[k][0] : lines[k][1]].strip():
+        k += step
+    return k if 0 <= k < len(lines) else None
+
+
+def _prose_intro(text: str, lines: list, i: int) -> bool:
+    """Whether line i is a paragraph that ends in a colon and introduces the paragraph
+    after it, not a list ("Als de wachttijd ... langer is dan vier weken, geldt vanaf de
+    vijfde week:" and what holds then)."""
+    body = text[lines[i][0] : lines[i][1]].strip()
+    if not body.endswith(":") or HEADING.match(body) or _is_item(text, lines[i]):
+        return False
+    k = _next_line(text, lines, i)
+    if k is None:
+        return False
+    after = text[lines[k][0] : lines[k][1]].strip()
+    # Not a list, a heading or another label ("Stappen meldcode:").
+    return not _is_item(text, lines[k]) and not HEADING.match(after) and not after.endswith(":")
+
+
 def _list_intro(text: str, lines: list, i: int) -> tuple[int, int] | None:
     """The line that introduces the (top-level) list of item i, when there is one."""
     j = _run_start(text, lines, i) - 1
@@ -583,6 +606,19 @@ def quote_blocks(
     if line[1] - start <= MAX_BLOCK_CHARS // 2:
         end = line[1]
     blocks = [(start, end)]
+    before = _next_line(text, lines, i, -1)
+    if before is not None and _prose_intro(text, lines, before) \
+            and lines[before][1] - lines[before][0] <= MAX_BLOCK_CHARS // 2:
+        # The paragraph a colon introduces holds under that introduction ("Als de wachttijd
+        # ... korter is dan vier weken:"), as a list item does under its list's.
+        blocks.insert(0, (lines[before][0], lines[before][1]))
+    if end == line[1] and _prose_intro(text, lines, i):
+        # ... and the introduction is quoted with what it introduces: its first sentence,
+        # or the whole paragraph when short enough.
+        after = lines[_next_line(text, lines, i)]
+        first = re.search(r"[.!?](?=\s|$)", text[after[0] : after[1]])
+        stop = after[1] if after[1] - start <= MAX_BLOCK_CHARS or not first else after[0] + first.end()
+        return blocks + [(after[0], stop)]
     if end == line[1] and introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)
         total = end - start

@@ -722,6 +722,32 @@ def test_an_introduction_reaches_its_list_through_a_label_line():
     assert [prose[a:b] for a, b in quote_blocks(prose, _record(prose, intro))] == [intro]
 
 
+def test_a_paragraph_is_quoted_with_the_colon_line_that_introduces_it():
+    intro = "Als de wachttijd naar een andere onderwijssoort langer is dan vier weken, geldt vanaf de vijfde week:"
+    rule = "Als na vier weken inzet van de school blijkt dat plaatsing op zich laat wachten, kan een brugplaats worden overwogen."
+    other = "De leerling blijft ingeschreven op de school van herkomst."
+    text = f"Inleiding.\n\n{intro}\n\n{rule} Dit gebeurt in overleg.\n\n{other}\n"
+
+    def quoted(sentence: str) -> list[str]:
+        return [text[a:b] for a, b in quote_blocks(text, _record(text, sentence))]
+
+    # The rule holds under its condition; the condition is quoted with what it introduces.
+    assert quoted(rule) == [intro, rule + " Dit gebeurt in overleg."]
+    assert quoted("Dit gebeurt in overleg.")[0] == intro
+    assert quoted(intro) == [intro, rule + " Dit gebeurt in overleg."]
+    # Only the paragraph right after the colon: the next one stands on its own.
+    assert quoted(other) == [other]
+    # A colon before a list, a heading or another label is not this.
+    listed = f"{intro}\n\n- {rule}\n"
+    assert [listed[a:b] for a, b in quote_blocks(listed, _record(listed, intro))] == [intro, rule]
+    headed = f"{intro}\n\n## Kop\n\n{rule}\n"
+    assert [headed[a:b] for a, b in quote_blocks(headed, _record(headed, rule))] == [rule]
+    assert [headed[a:b] for a, b in quote_blocks(headed, _record(headed, intro))] == [intro]
+    # A long paragraph after the colon is cut at its first sentence.
+    long = f"{intro}\n\n{rule} " + "Meer tekst over de brugplaats en wat daar gebeurt. " * 20 + "\n"
+    assert [long[a:b] for a, b in quote_blocks(long, _record(long, intro))] == [intro, rule]
+
+
 def test_a_repeated_rule_is_recognised_and_a_different_one_is_not():
     first = "meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split()
     assert _repeats("school meldt volledig verzuim van leerling vanaf 5 jaar bij leerplicht".split(), first)

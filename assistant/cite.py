@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from assistant.chunk import plain
+from assistant.chunk import BULLET, indent, plain
 
 REGION_PHRASE = {
     "Utrecht": "In Utrecht",
@@ -102,6 +102,19 @@ class Quote:
     starts: list[int] = field(default_factory=list, compare=False)
 
 
+def _line_at(text: str, at: int) -> str:
+    return text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+
+
+def _siblings(text: str, first: int | None, second: int | None) -> bool:
+    """Whether the quote parts at offsets `first` and `second` of `text` are items of one
+    list at one depth: neither introduces the other (as "Actietafel met:" its nested items)."""
+    if first is None or second is None:
+        return False
+    a, b = _line_at(text, first), _line_at(text, second)
+    return bool(BULLET.match(a)) and bool(BULLET.match(b)) and indent(a) == indent(b)
+
+
 def shown_heading(section: str) -> str:
     """The heading a quote is shown under: the last part of its section path."""
     return section.split(" > ")[-1].rstrip(" :") if section else ""
@@ -150,7 +163,13 @@ def compose(question: str, quotes: list[Quote]) -> Answer:
         if quote.lead == NEXT_STEP_LEAD or quote.last_step:
             # The situation a follow-up "en dan?" is about; after the last step it stays there.
             next_steps.append((citation.region, " ".join(parts)))
-        quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
+        if len(parts) > 1 and lead and _siblings(node.get_content(), shown[0][1], shown[1][1]):
+            # Items of one list (a whole list, or the part that goes on in the next chunk):
+            # none introduces the others, so all are shown at one level, under the heading.
+            lead = lead.rstrip()
+            quoted = "".join(f"\n  - „{p}”" for p in parts)
+        else:
+            quoted = f"„{parts[0]}”" + "".join(f"\n  - „{p}”" for p in parts[1:])
         notes = [LAST_STEP_NOTE] * quote.last_step + [PART_OF_LIST_NOTE] * quote.part_of_list
         note = "".join(f" {n}" for n in notes)
         by_region.setdefault(citation.region, []).append(f"{lead}{quoted} [{citation.n}]{note}")

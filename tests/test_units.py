@@ -676,6 +676,26 @@ def test_a_list_that_goes_on_is_shown_without_its_heading_again():
     assert "- De lijst gaat verder: „B”\n  - „C” [2]" in answer.answer
 
 
+def test_items_of_one_list_are_shown_at_one_level_and_an_introduction_above_its_items():
+    from assistant.cite import LIST_GOES_ON_LEAD, Quote
+
+    text = "- Ouders denken mee.\n- Ouders hebben rechten.\n- Actietafel met:\n  - School\n- Signaleren\n- Overleggen\n"
+    node = _chunk("doc#4.0", text)
+    node.metadata.update(region="Rotterdam", title="Wie doet wat", section="Wie doet wat? > Ouders")
+
+    def shown(parts: list[str], **kw) -> str:
+        return compose("?", [Quote(node, parts, starts=[text.index(p) for p in parts], **kw)]).answer
+
+    # No item introduces its sibling: both under the heading, neither above the other.
+    assert "onder „Ouders”:\n  - „Ouders denken mee.”\n  - „Ouders hebben rechten.” [1]" in shown(
+        ["Ouders denken mee.", "Ouders hebben rechten."])
+    assert "De lijst gaat verder:\n  - „Ouders denken mee.”\n  - „Ouders hebben rechten.” [1]" in shown(
+        ["Ouders denken mee.", "Ouders hebben rechten."], lead=LIST_GOES_ON_LEAD)
+    assert "onder „Ouders”:\n  - „Signaleren”\n  - „Overleggen” [1]" in shown(["Signaleren", "Overleggen"])
+    # An item that introduces a nested list stands above its items.
+    assert "onder „Ouders”: „Actietafel met:”\n  - „School” [1]" in shown(["Actietafel met:", "School"])
+
+
 def test_a_quote_repeated_by_an_earlier_one_is_shown_once():
     from assistant.answer import _without_repeats
     from assistant.cite import LIST_GOES_ON_LEAD, Quote

@@ -734,6 +734,7 @@ class ExtractiveAnswerer:
         seen_per_region: dict[str, int] = {}
         near_floor = self.settings.min_coverage * NEAR_SENTENCE_COVERAGE_SHARE
         labels = [label_pattern(label) for label in evidence.normalised.labels]
+        defined = {entry.stems for entry in evidence.defined}
         for node in evidence.nodes:
             region = node.node.metadata.get("region")
             rank = seen_per_region.get(region, 0)  # rank within its region's retrieval
@@ -773,7 +774,7 @@ class ExtractiveAnswerer:
                     score += LABEL
                 if negated and NEGATION_WORDS.search(block_text):
                     score += NEGATION
-                defining = bool(evidence.defined) and defines(record.text, evidence.defined, self.lexicon.stems)
+                defining = bool(defined) and defines(record.text, defined, self.lexicon.stems)
                 if defining:
                     score += DEFINITION
                 scored.append(Scored(record, node, rank, float(cosine), score, whole_list, defining))

@@ -26,7 +26,7 @@ from assistant.embedding import (
     prepare_model_dir,
     query_engine,
 )
-from assistant.glossary import asks_definition
+from assistant.glossary import asks_definition, defining_chunks
 from assistant.index import RouteIndex, SentenceRecord, SentenceStore
 from assistant.lexicon import Lexicon
 from assistant.load import LoadResult, load_documents
@@ -171,7 +171,7 @@ class Assistant:
             defined = self.glossary.lookup(terms, regions=named or None)
             # The passages that define the asked term lead (retrieved or not): for
             # this question they are the best evidence there is.
-            ids = list(dict.fromkeys(e.chunk_id for e in defined))
+            ids = defining_chunks(defined, per_region=k)
             leading = [NodeWithScore(node=node, score=1.0) for node in self.retriever.nodes(ids)]
             lead = set(ids)
             nodes = leading + [n for n in nodes if n.node.node_id not in lead]

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Collection, Iterable
 
 from assistant.chunk import sentence_spans
 
@@ -67,10 +67,24 @@ def asks_definition(question: str) -> bool:
     return bool(ASKS_DEFINITION.search(question))
 
 
-def defines(sentence: str, entries: list["Entry"], stems: Callable[[str], set[str]]) -> bool:
-    """Whether `sentence` defines the term of one of `entries` (looked up for a question)."""
-    term = defined_term(sentence) if entries else None
-    return bool(term) and frozenset(stems(term)) in {e.stems for e in entries}
+def defines(sentence: str, terms: Collection[frozenset[str]], stems: Callable[[str], set[str]]) -> bool:
+    """Whether `sentence` defines one of `terms` (the stems of the entries looked up for a
+    question: a set, made once per question, as every candidate sentence is tested)."""
+    term = defined_term(sentence) if terms else None
+    return bool(term) and frozenset(stems(term)) in terms
+
+
+def defining_chunks(entries: Iterable["Entry"], per_region: int) -> list[str]:
+    """The ids of the chunks that define a term, in the entries' (document) order, at most
+    `per_region` per region: a large corpus defines one term in hundreds of chunks, and
+    all of them leading made a definition question at 100,000 chunks take seconds."""
+    counts: dict[str, int] = {}
+    ids: dict[str, None] = {}
+    for entry in entries:
+        if entry.chunk_id not in ids and counts.get(entry.region, 0) < per_region:
+            ids[entry.chunk_id] = None
+            counts[entry.region] = counts.get(entry.region, 0) + 1
+    return list(ids)
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,12 @@ class Glossary:
 
     def __init__(self, entries: Iterable[Entry] = ()):
         self.entries = list(entries)
+        # Entries per defined term: a large corpus defines one term in many chunks, and a
+        # lookup compares terms, of which there are far fewer.
+        self._by_term: dict[frozenset[str], list[Entry]] = {}
+        self._order = {entry: i for i, entry in enumerate(self.entries)}
+        for entry in self.entries:
+            self._by_term.setdefault(entry.stems, []).append(entry)
 
     @classmethod
     def build(cls, chunks: Iterable[tuple[str, str, str]], stems: Callable[[str], set[str]]) -> "Glossary":
@@ -110,9 +130,13 @@ class Glossary:
         """
         wanted = None if regions is None else set(regions)
         asked = terms.stems()
-        hits = [e for e in self.entries if e.stems <= asked and (wanted is None or e.region in wanted)]
-        covered = {e: {t for t in terms.terms if terms.met(t, set(e.stems))} for e in hits}
-        return [e for e in hits if not any(covered[e] < covered[other] for other in hits)]
+        hits = {
+            term: found for term, entries in self._by_term.items() if term <= asked
+            if (found := [e for e in entries if wanted is None or e.region in wanted])
+        }
+        covered = {term: {t for t in terms.terms if terms.met(t, set(term))} for term in hits}
+        specific = {term for term in hits if not any(covered[term] < covered[other] for other in hits)}
+        return sorted((e for term in specific for e in hits[term]), key=self._order.__getitem__)  # document order
 
     def save(self, folder: Path) -> None:
         rows = [{"stems": sorted(e.stems), "chunk_id": e.chunk_id, "region": e.region} for e in self.entries]

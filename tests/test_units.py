@@ -1097,8 +1097,25 @@ def test_a_glossary_lookup_keeps_the_most_specific_term_per_region():
     assert found("Wat valt onder 'overig verzuim'?") == {("d#1", "over verzuim")}  # not plain "verzuim"
     assert found("Wanneer is een leerling een thuiszitter?") == {("d#1", "thuiszitter"), ("r#0", "thuiszitter")}
     assert found("Wanneer is een leerling een thuiszitter?", regions=["Rotterdam"]) == {("r#0", "thuiszitter")}
-    # An abbreviation and its spelled-out form are one term: both definitions count.
-    assert {c for c, _ in found("Wat is een OPP?", aliases={"OPP": "ontwikkelingsperspectiefplan"})} == {"u#7", "u#4"}
+    # An abbreviation and its spelled-out form are one term: both definitions count, in document order.
+    opp = glossary.lookup(lexicon.question_terms("Wat is een OPP?", aliases={"OPP": "ontwikkelingsperspectiefplan"}))
+    assert [e.chunk_id for e in opp] == ["u#7", "u#4"]
+
+
+def test_a_term_defined_in_many_chunks_leads_with_a_few_per_region():
+    from assistant.glossary import Entry, Glossary, defining_chunks
+
+    thuiszitter = frozenset({"thuiszitter"})
+    entries = [Entry(thuiszitter, f"{region[0]}#{i}", region) for i in range(300) for region in ("Utrecht", "Rotterdam")]
+    entries += [Entry(frozenset({"over", "verzuim"}), "d#1", "Drechtsteden"), Entry(thuiszitter, "u#0", "Utrecht")]
+    glossary = Glossary(entries)
+    lexicon = Lexicon()
+    lexicon.df = {"thuiszitter": 40, "over": 3, "verzuim": 90}
+    found = glossary.lookup(lexicon.question_terms("Wanneer is een leerling een thuiszitter?"))
+    assert len(found) == 601 and found[:3] == entries[:3] and found[-1].chunk_id == "u#0"  # document order
+    assert defining_chunks(found, per_region=2) == ["U#0", "R#0", "U#1", "R#1"]
+    assert defining_chunks(glossary.lookup(lexicon.question_terms("Wat is een thuiszitter?"), ["Rotterdam"]),
+                           per_region=3) == ["R#0", "R#1", "R#2"]
 
 
 def test_a_list_under_a_heading_the_question_names_is_quoted_whole():

@@ -268,7 +268,7 @@ def test_a_list_cut_by_the_chunks_is_shown_whole_or_said_to_be_a_part(assistant)
     assert [shown.index(f"„{aim}”") for aim in aims] == sorted(shown.index(f"„{aim}”") for aim in aims)
     # "Andere opties zijn": one option ends one chunk, the other two begin the next.
     answer = assistant.ask("Welke andere opties zijn er om te overbruggen als er geen kernteam is?")
-    assert "„Andere opties zijn”" in answer.answer and f"- {LIST_GOES_ON_LEAD}: „Overbrugging op het KDC" in answer.answer
+    assert "„Andere opties zijn”" in answer.answer and f"- {LIST_GOES_ON_LEAD}:\n  - „Overbrugging op het KDC" in answer.answer
     for option in ("Overbrugging op de school zelf", "Overbrugging op het KDC van ASVZ", "Overbrugging bij GOAL"):
         assert answer.answer.count(option) == 1
     assert PART_OF_LIST_NOTE not in answer.answer

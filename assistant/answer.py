@@ -111,6 +111,8 @@ ITEM_NUMBER = re.compile(
     re.MULTILINE,
 )
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
+# Words whose number names a part, not a count ("fase 1", "stap 3", "artikel 5").
+LABEL_WORDS = {"fase", "stap", "hoofdstuk", "paragraaf", "artikel", "bijlage"}
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
@@ -860,7 +862,9 @@ class ExtractiveAnswerer:
                 continue  # a function word ("hoeveel formatie is er": "is")
             checked = True
             for i, word_stems in enumerate(stems):
-                before = words[max(0, i - 3) : i]
+                # A label's number ("Fase 1 Melding thuiszitter", "artikel 5") counts nothing.
+                before = [w for j, w in enumerate(words[max(0, i - 3) : i], start=max(0, i - 3))
+                          if not (j and words[j - 1].lower() in LABEL_WORDS)]
                 if any(_same_head(w, a) for w in word_stems for a in units):
                     numbers = before  # "binnen een week"
                 elif any(_same_head(w, a) for w in word_stems for a in counted):

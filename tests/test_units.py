@@ -795,6 +795,10 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel thuiszitters zijn er?", "Er zijn **25** thuiszitters in de regio.")
     assert counts("Hoeveel thuiszitters zijn er?", "- 1.200 thuiszitters in 2023")
     assert not counts("Hoeveel thuiszitters zijn er?", "1) Thuiszitter wordt gesignaleerd")
+    # Nor does a label's: the heading a quote is shown under ("Fase 1 Melding thuiszitter").
+    assert not counts("Hoeveel thuiszitters zijn er?", "Bespreekt de thuiszitter.\nFase 1 Melding thuiszitter")
+    assert not counts("Hoeveel leerlingen zijn er?", "Zie artikel 5 leerlingen met een vrijstelling.")
+    assert counts("Hoeveel thuiszitters zijn er?", "In fase 1 gaat het om 12 thuiszitters.")
     # An adjective before the noun, and a compound counted in its head's units.
     text = "wanneer de leerling in een periode van twee weken 25 procent van de schooltijd heeft gemist;"
     assert counts("Vanaf hoeveel gemiste schooltijd is verzuim problematisch?", text)

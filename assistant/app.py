@@ -218,22 +218,48 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 HEADING = re.compile(r"#{1,6}[ \t]+")
+LIST_ITEM = re.compile(r"([ \t]*)[-*+][ \t]+")  # a bullet item's marker ("  - ")
+BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # "**School:**", "**4.**"
+INDENT = "\u2003"  # an em space per level: `white-space: pre-line` would collapse plain spaces
+
+
+def _markup(line: str) -> tuple[str, int, set[int], bool]:
+    """How one Markdown line of a passage is shown: (prefix, first shown offset, offsets of
+    markup characters not shown, heading?). A heading loses its "#" marks and is shown bold,
+    a bullet item's "-" becomes an indented "•", and "**" around bold text is dropped, so the
+    reader sees the document's text, not its Markdown."""
+    heading = HEADING.match(line)
+    item = None if heading else LIST_ITEM.match(line)
+    prefix, skip = "", 0
+    if heading:
+        skip = heading.end()
+    elif item:
+        skip = item.end()
+        prefix = INDENT * (len(item.group(1).expandtabs(4)) // 2) + "• "
+    hidden = {i for m in BOLD.finditer(line, skip) for i in (m.start(), m.start() + 1, m.end() - 2, m.end() - 1)}
+    return prefix, skip, hidden, bool(heading)
 
 
 def passage_html(text: str, spans: list[tuple[int, int]]) -> str:
-    """A passage as HTML, line by line: Markdown heading marks dropped (heading shown bold), quotes marked."""
+    """A passage as HTML, line by line, as the document reads (see `_markup`), with the
+    character ranges in `spans` (offsets in `text`) wrapped in <mark>."""
     lines, pos = [], 0
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
-        heading = HEADING.match(line)
-        skip = heading.end() if heading else 0
-        local = [
-            (max(s, start + skip) - start - skip, min(e, end) - start - skip)
-            for s, e in spans
-            if s < end and e > start + skip
-        ]
-        rendered = highlight(line[skip:], local)
-        lines.append(f"<strong>{rendered}</strong>" if heading and rendered else rendered)
+        prefix, skip, hidden, heading = _markup(line)
+        local = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+        # Drop the hidden characters and move each span's ends along with them.
+        shown = [i for i in range(skip, len(line)) if i not in hidden]
+        kept = "".join(line[i] for i in shown)
+        at = {i: n for n, i in enumerate(shown)}
+
+        def moved(offset: int) -> int:
+            return next((at[i] for i in range(offset, len(line)) if i in at), len(kept))
+
+        rendered = highlight(kept, [(moved(s), moved(e)) for s, e in local])
+        if heading and rendered:
+            rendered = f"<strong>{rendered}</strong>"
+        lines.append(html.escape(prefix) + rendered if rendered else rendered)
         pos = end + 1
     return "\n".join(lines).strip("\n")
 

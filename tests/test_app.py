@@ -121,6 +121,23 @@ def test_sources_panel_escapes_and_marks_the_quote():
     assert "PPO Rotterdam" in panel
 
 
+def test_sources_panel_shows_lists_and_bold_as_the_document_reads():
+    text = (
+        "### Fase 2 Oudergesprek\n\n- **School:** Organiseert gesprek.\n- **4.** Actietafel met:\n"
+        "  - Doelen:\n    - Zicht op de situatie\n1. Stap een"
+    )
+    quotes = ["**School:** Organiseert gesprek.", "Zicht op de situatie"]
+    panel = sources_html(answer(citations=[citation(text=text, quotes=quotes)]))
+    passage = re.search(r'<blockquote class="bron-tekst">(.*?)</blockquote>', panel, re.S).group(1)
+    assert "**" not in passage and "\n- " not in passage and "#" not in passage
+    assert "<strong>Fase 2 Oudergesprek</strong>" in passage
+    # the quote is marked without the bold marks it had in the Markdown
+    assert "• <mark>School: Organiseert gesprek.</mark>" in passage
+    assert "• 4. Actietafel met:" in passage
+    assert "\u2003• Doelen:" in passage and "\u2003\u2003• <mark>Zicht op de situatie</mark>" in passage
+    assert "1. Stap een" in passage  # a numbered item keeps its number
+
+
 def test_sources_panel_shows_page_and_excerpt_of_long_passages():
     long_text = "Inleiding. " * 150 + "De kern staat hier. " + "Slot. " * 150
     panel = sources_html(answer(citations=[citation(text=long_text, quotes=["De kern staat hier."], page=7)]))

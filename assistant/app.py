@@ -223,13 +223,14 @@ BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # "**School:**", "**4.**"
 INDENT = "\u2003"  # an em space per level: `white-space: pre-line` would collapse plain spaces
 
 
-def _markup(line: str) -> tuple[str, int, set[int], bool]:
+def _markup(line: str, whole: bool = True) -> tuple[str, int, set[int], bool]:
     """How one Markdown line of a passage is shown: (prefix, first shown offset, offsets of
     markup characters not shown, heading?). A heading loses its "#" marks and is shown bold,
     a bullet item's "-" becomes an indented "•", and "**" around bold text is dropped, so the
-    reader sees the document's text, not its Markdown."""
-    heading = HEADING.match(line)
-    item = None if heading else LIST_ITEM.match(line)
+    reader sees the document's text, not its Markdown. The end of a line (`whole` False: an
+    excerpt that starts mid-line) is no heading or item, whatever its first word."""
+    heading = HEADING.match(line) if whole else None
+    item = LIST_ITEM.match(line) if whole and not heading else None
     prefix, skip = "", 0
     if heading:
         skip = heading.end()
@@ -240,13 +241,14 @@ def _markup(line: str) -> tuple[str, int, set[int], bool]:
     return prefix, skip, hidden, bool(heading)
 
 
-def passage_html(text: str, spans: list[tuple[int, int]]) -> str:
+def passage_html(text: str, spans: list[tuple[int, int]], mid_line: bool = False) -> str:
     """A passage as HTML, line by line, as the document reads (see `_markup`), with the
-    character ranges in `spans` (offsets in `text`) wrapped in <mark>."""
+    character ranges in `spans` (offsets in `text`) wrapped in <mark>. `mid_line`: `text`
+    starts inside a line of the document."""
     lines, pos = [], 0
-    for line in text.split("\n"):
+    for n, line in enumerate(text.split("\n")):
         start, end = pos, pos + len(line)
-        prefix, skip, hidden, heading = _markup(line)
+        prefix, skip, hidden, heading = _markup(line, whole=not (mid_line and n == 0))
         local = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
         # Drop the hidden characters and move each span's ends along with them.
         shown = [i for i in range(skip, len(line)) if i not in hidden]
@@ -294,7 +296,7 @@ def citation_html(c: Citation) -> str:
         meta.append(html.escape(c.organisation))
     start, end = excerpt_bounds(c.text, spans)
     window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
-    body = passage_html(c.text[start:end], window)
+    body = passage_html(c.text[start:end], window, mid_line=start > 0 and c.text[start - 1] != "\n")
     body = ("… " if start > 0 else "") + body + (" …" if end < len(c.text) else "")
     full = ""
     if (start, end) != (0, len(c.text)):

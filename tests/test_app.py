@@ -13,6 +13,7 @@ import pytest
 
 from assistant.app import (
     ALL_REGIONS,
+    EXCERPT_CONTEXT,
     GENERIC_ERROR,
     INDEX_ERROR,
     SEARCHING,
@@ -21,8 +22,10 @@ from assistant.app import (
     answer_markdown,
     build_app,
     configure_queue,
+    excerpt_bounds,
     launch_options,
     load_auth,
+    passage_html,
     region_value,
     serve,
     sources_html,
@@ -136,6 +139,22 @@ def test_sources_panel_shows_lists_and_bold_as_the_document_reads():
     assert "• 4. Actietafel met:" in passage
     assert "\u2003• Doelen:" in passage and "\u2003\u2003• <mark>Zicht op de situatie</mark>" in passage
     assert "1. Stap een" in passage  # a numbered item keeps its number
+
+
+def test_an_excerpt_that_starts_mid_line_shows_no_bullet():
+    # One long line whose excerpt window starts at the "-" of "5 - 16": a word inside the
+    # line, not a list item.
+    quote = "De kern staat hier."
+    lead = "- 16 jaar. " + "x" * (EXCERPT_CONTEXT - len("- 16 jaar. "))
+    text = "woord " * 120 + lead + quote + " slot" * 120
+    spans = [(text.index(quote), text.index(quote) + len(quote))]
+    start, _ = excerpt_bounds(text, spans)
+    assert text[start:].startswith("- 16 jaar.")
+    panel = sources_html(answer(citations=[citation(text=text, quotes=[quote])]))
+    excerpt = re.search(r'<blockquote class="bron-tekst">(.*?)</blockquote>', panel, re.S).group(1)
+    assert excerpt.startswith("… - 16 jaar.") and "•" not in panel
+    assert "<mark>De kern staat hier.</mark>" in excerpt
+    assert passage_html(text[start:], []).startswith("• 16 jaar.")  # read as a whole line: a bullet
 
 
 def test_sources_panel_shows_page_and_excerpt_of_long_passages():

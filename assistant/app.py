@@ -25,6 +25,7 @@ import re
 import sys
 import time
 import traceback
+from bisect import bisect_left
 from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from typing import Any, Callable, Iterator
 import gradio as gr
 
 from assistant.ask import AskError, Assistant
+from assistant.chunk import indent
 from assistant.cite import Answer, Citation, source_line
 from assistant.config import REGIONS, Settings
 from assistant.feedback import FeedbackStore
@@ -218,7 +220,7 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 HEADING = re.compile(r"#{1,6}[ \t]+")
-LIST_ITEM = re.compile(r"([ \t]*)[-*+][ \t]+")  # a bullet item's marker ("  - ")
+LIST_ITEM = re.compile(r"[ \t]*[-*+][ \t]+")  # a bullet item's marker ("  - ")
 BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")  # "**School:**", "**4.**"
 INDENT = "\u2003"  # an em space per level: `white-space: pre-line` would collapse plain spaces
 
@@ -236,7 +238,7 @@ def _markup(line: str, whole: bool = True) -> tuple[str, int, set[int], bool]:
         skip = heading.end()
     elif item:
         skip = item.end()
-        prefix = INDENT * (len(item.group(1).expandtabs(4)) // 2) + "• "
+        prefix = INDENT * (indent(line) // 2) + "• "
     hidden = {i for m in BOLD.finditer(line, skip) for i in (m.start(), m.start() + 1, m.end() - 2, m.end() - 1)}
     return prefix, skip, hidden, bool(heading)
 
@@ -250,15 +252,10 @@ def passage_html(text: str, spans: list[tuple[int, int]], mid_line: bool = False
         start, end = pos, pos + len(line)
         prefix, skip, hidden, heading = _markup(line, whole=not (mid_line and n == 0))
         local = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
-        # Drop the hidden characters and move each span's ends along with them.
+        # Drop the hidden characters; a span's end moves to the number of shown characters before it.
         shown = [i for i in range(skip, len(line)) if i not in hidden]
         kept = "".join(line[i] for i in shown)
-        at = {i: n for n, i in enumerate(shown)}
-
-        def moved(offset: int) -> int:
-            return next((at[i] for i in range(offset, len(line)) if i in at), len(kept))
-
-        rendered = highlight(kept, [(moved(s), moved(e)) for s, e in local])
+        rendered = highlight(kept, [(bisect_left(shown, s), bisect_left(shown, e)) for s, e in local])
         if heading and rendered:
             rendered = f"<strong>{rendered}</strong>"
         lines.append(html.escape(prefix) + rendered if rendered else rendered)

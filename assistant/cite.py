@@ -103,7 +103,9 @@ class Quote:
 
 
 def _line_at(text: str, at: int) -> str:
-    return text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+    """The line of `text` that holds offset `at`."""
+    end = text.find("\n", at)
+    return text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)]
 
 
 def _siblings(text: str, first: int | None, second: int | None) -> bool:

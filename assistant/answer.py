@@ -40,7 +40,7 @@ from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
-from assistant.normalise import Normalised, label_pattern
+from assistant.normalise import LABEL_KINDS, Normalised, label_pattern
 from assistant.section import Section, rebuild
 
 LEXICAL = 0.12
@@ -112,7 +112,7 @@ ITEM_NUMBER = re.compile(
 )
 # "hoeveel thuiszitters", "hoeveel uur": the answer must count that noun.
 # Words whose number names a part, not a count ("fase 1", "stap 3", "artikel 5").
-LABEL_WORDS = {"fase", "stap", "hoofdstuk", "paragraaf", "artikel", "bijlage"}
+LABEL_WORDS = {*LABEL_KINDS, "paragraaf", "artikel", "bijlage"}
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
@@ -527,19 +527,19 @@ def _next_line(text: str, lines: list, i: int, step: int = 1) -> int | None:
     return k if 0 <= k < len(lines) else None
 
 
-def _prose_intro(text: str, lines: list, i: int) -> bool:
-    """Whether line i is a paragraph that ends in a colon and introduces the paragraph
-    after it, not a list ("Als de wachttijd ... langer is dan vier weken, geldt vanaf de
-    vijfde week:" and what holds then)."""
+def _prose_intro(text: str, lines: list, i: int) -> int | None:
+    """The paragraph (its line index) that line i introduces, when line i is a paragraph
+    ending in a colon followed by prose, not by a list ("Als de wachttijd ... langer is dan
+    vier weken, geldt vanaf de vijfde week:" and what holds then)."""
     body = text[lines[i][0] : lines[i][1]].strip()
     if not body.endswith(":") or HEADING.match(body) or _is_item(text, lines[i]):
-        return False
+        return None
     k = _next_line(text, lines, i)
     if k is None:
-        return False
+        return None
     after = text[lines[k][0] : lines[k][1]].strip()
     # Not a list, a heading or another label ("Stappen meldcode:").
-    return not _is_item(text, lines[k]) and not HEADING.match(after) and not after.endswith(":")
+    return None if _is_item(text, lines[k]) or HEADING.match(after) or after.endswith(":") else k
 
 
 def _list_intro(text: str, lines: list, i: int) -> tuple[int, int] | None:
@@ -609,15 +609,16 @@ def quote_blocks(
         end = line[1]
     blocks = [(start, end)]
     before = _next_line(text, lines, i, -1)
-    if before is not None and _prose_intro(text, lines, before) \
+    if before is not None and _prose_intro(text, lines, before) == i \
             and lines[before][1] - lines[before][0] <= MAX_BLOCK_CHARS // 2:
         # The paragraph a colon introduces holds under that introduction ("Als de wachttijd
         # ... korter is dan vier weken:"), as a list item does under its list's.
         blocks.insert(0, (lines[before][0], lines[before][1]))
-    if end == line[1] and _prose_intro(text, lines, i):
+    introduced = _prose_intro(text, lines, i) if end == line[1] else None
+    if introduced is not None:
         # ... and the introduction is quoted with what it introduces: its first sentence,
         # or the whole paragraph when short enough.
-        after = lines[_next_line(text, lines, i)]
+        after = lines[introduced]
         first = re.search(r"[.!?](?=\s|$)", text[after[0] : after[1]])
         stop = after[1] if after[1] - start <= MAX_BLOCK_CHARS or not first else after[0] + first.end()
         return blocks + [(after[0], stop)]

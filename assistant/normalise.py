@@ -114,7 +114,8 @@ _PATTERN = re.compile(
 
 # A heading label the question names: "in fase 1", "stap twee", "hoofdstuk 2". The
 # documents number their phases and chapters in headings ("### Fase 1 Melding thuiszitter").
-LABEL = re.compile(r"\b(fase|stap|hoofdstuk)\s+(\d{1,2}|" + "|".join(DIGITS) + r")\b", re.IGNORECASE)
+LABEL_KINDS = ("fase", "stap", "hoofdstuk")
+LABEL = re.compile(rf"\b({'|'.join(LABEL_KINDS)})\s+(\d{{1,2}}|" + "|".join(DIGITS) + r")\b", re.IGNORECASE)
 
 
 def label_pattern(label: str) -> re.Pattern:

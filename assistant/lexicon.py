@@ -92,12 +92,16 @@ STRONG_VERBS = {
 # "gelegen", "gezien", "gegeven", "geboden", "gesloten", "besloten", "verloren", "geweten").
 
 # A separable verb's participle: particle + ge + the verb ("ingeschakeld", "aangemeld", "opgeschaald").
+# A long vowel written single in an open syllable ("nemen") is written double in a closed
+# one ("neemt"): these stems are one word for a typing-error check.
+DOUBLED_VOWEL = re.compile(r"([aeou])\1")
+
 SEPARABLE_PARTICIPLE = re.compile(
     r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
 )
 
 # A separable verb's infinitive: particle + the verb ("aanvragen", "inschakelen").
-SEPARABLE_INFINITIVE = re.compile(r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen)(\w{3,})en$")
+SEPARABLE_INFINITIVE = re.compile(r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over)(\w{3,})en$")
 
 ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
 
@@ -190,6 +194,35 @@ OTHER_PLACES = {
 WORD_PLACES = {"leiden", "delft", "assen"}
 
 
+def plausible_typo(typed: str, known: str) -> bool:
+    """Whether `typed` reads as `known` mistyped: same first letter (one types that right),
+    and one slip (a letter added, left out, changed, or two swapped: "leerplicth") or
+    another ending of the same stem ("escaler" / "escaleert").
+
+    Hand-written: difflib's ratio also accepts two changes inside a word, which turn
+    "opgeschaald" into "opgehaald" and "leerlijn" into "leerling"."""
+    if not typed or not known or typed[0] != known[0]:
+        return False
+    typed, known = DOUBLED_VOWEL.sub(r"\1", typed), DOUBLED_VOWEL.sub(r"\1", known)  # "ontlen" / "ontleend"
+    if typed.startswith(known) or known.startswith(typed):
+        return abs(len(typed) - len(known)) <= 2
+    return _slips(typed, known) <= 1
+
+
+def _slips(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein with swaps of two neighbours)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
 class Lexicon:
     """Dutch stems with stop words removed (the BM25 stemmer), plus corpus statistics."""
 
@@ -210,7 +243,6 @@ class Lexicon:
             counts = np.diff(np.asarray(bm25.scores["indptr"]))
             self.df = {tok: int(counts[i]) for tok, i in bm25.vocab_dict.items() if tok}
             self.n_docs = int(bm25.scores.get("num_docs", 1)) or 1
-        self._vocab = sorted(self.df)
         self.max_idf = self.idf_of_df(1) + 1.0
 
     def words(self, text: str) -> list[str]:
@@ -220,6 +252,11 @@ class Lexicon:
 
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
+
+    @cached_property
+    def vocab(self) -> list[str]:
+        """The corpus stems, sorted (the candidates of a typing-error correction)."""
+        return sorted(self.df)
 
     @cached_property
     def person_forms(self) -> dict[str, tuple[str, ...]]:
@@ -246,11 +283,15 @@ class Lexicon:
 
     @lru_cache(maxsize=4096)
     def correct(self, stem: str) -> str | None:
-        """A corpus stem for a stem the corpus lacks (typing errors), or None."""
+        """A corpus stem for a stem the corpus lacks (typing errors), or None.
+
+        difflib finds the similar corpus stems; only a plausible typing error of one is
+        taken (see `plausible_typo`): a near word with another meaning must not replace
+        the asked one ("uitschrijven" is no "inschrijven", "formatie" no "informatie")."""
         if stem in self.df or len(stem) < 5 or stem.isdigit():
             return stem if stem in self.df else None
-        close = difflib.get_close_matches(stem, self._vocab, n=1, cutoff=0.84)
-        return close[0] if close else None
+        close = difflib.get_close_matches(stem, self.vocab, n=3, cutoff=0.84)
+        return next((c for c in close if plausible_typo(stem, c)), None)
 
     def participle_stem(self, word: str) -> str | None:
         """The corpus stem of the verb of a past participle ("gemonitord" -> monitor,
@@ -265,6 +306,21 @@ class Lexicon:
             if stem in self.df:
                 return stem
         return None
+
+    def split_infinitive(self, word: str) -> tuple[str, ...]:
+        """Corpus stems of a separable verb's finite forms, for an infinitive the documents
+        never use ("uitschrijven" -> schrijft, uitschrijft; "overnemen" -> neemt): they write
+        it split ("De school schrijft de leerling uit", "Neemt casusregie over")."""
+        match = SEPARABLE_INFINITIVE.match(word)
+        if not match:
+            return ()
+        particle, verb = match.groups()
+        verb = verb[:-1] + {"v": "f", "z": "s"}.get(verb[-1], verb[-1])  # "schrijven": schrijft
+        bases = [verb]
+        if len(verb) >= 3 and verb[-2] in "aeou" and verb[-3] not in "aeiou" and verb[-1] not in "aeiouy":
+            bases.append(verb[:-1] + verb[-2:])  # "nemen": neemt
+        finite = [f"{prefix}{base}t" for base in bases for prefix in ("", particle)]
+        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(finite) if st in self.df))
 
     def separable_participle(self, word: str) -> tuple[str, ...]:
         """Corpus stems of the verb of a separable verb's participle ("ingeschakeld" ->
@@ -396,6 +452,12 @@ class Lexicon:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
             elif verb := self.participle_stem(word):
                 terms.add(verb)
+            elif separable := self.separable_participle(word) or self.split_infinitive(word):
+                # "opgeschaald" / "uitschrijven", which the documents write "opschalen" or
+                # split ("schaalt ... op", "schrijft de leerling uit"): the asked word stays
+                # the term (a word the documents lack weighs as much as an unknown one).
+                terms.add(stem)
+                _add_forms(forms, stem, separable)
             elif split := self.split_compound(word):
                 terms.update(split)
             elif word in names or word.isdigit():

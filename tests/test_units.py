@@ -849,6 +849,27 @@ def test_a_split_separable_verb_is_read_as_the_documents_write_it():
     assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms
 
 
+def test_a_typing_error_is_corrected_but_a_near_word_of_another_meaning_is_not():
+    lexicon = Lexicon()
+    lexicon.df = {"leerplicht": 50, "thuiszitter": 40, "inschrijv": 14, "informatie": 9, "opgehaald": 1,
+                  "leerling": 90, "escaleert": 2, "ontleend": 1, "schrijft": 1, "uitgeschrev": 2, "neemt": 10}
+    assert lexicon.correct("leerplicth") == "leerplicht"  # two letters swapped
+    assert lexicon.correct("thuiszitetr") == "thuiszitter"
+    assert lexicon.correct("escaler") == "escaleert"  # another ending ("escaleren")
+    assert lexicon.correct("ontlen") == "ontleend"  # "ontlenen": the long vowel written single
+    # Close to a corpus word by difflib's ratio, but another word: taking it would answer
+    # another question ("mag ik haar uitschrijven?" is not about inschrijven).
+    assert lexicon.correct("uitschrijv") is None
+    assert lexicon.correct("formatie") is None
+    assert lexicon.correct("opgeschaald") is None
+    assert lexicon.correct("leerlijn") is None
+    # The documents write "uitschrijven" and "overnemen" split: "De school schrijft de leerling uit".
+    terms = lexicon.question_terms("Mag ik Sanne al uitschrijven?")
+    assert "uitschrijv" in terms.terms and terms.met("uitschrijv", {"schrijft"})
+    assert not terms.met("uitschrijv", {"inschrijv"})
+    assert lexicon.split_infinitive("overnemen") == ("neemt",)
+
+
 def test_content_words_whose_stem_is_a_stop_word_stay_topic_words():
     lexicon = Lexicon()
     lexicon.df = {"over": 3, "verzuim": 90, "overheid": 2}

@@ -28,11 +28,13 @@ POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
 CLITIC_N = re.compile(r"(?<=\w)['’]n\b")  # "zo'n": the article, not a word "n"
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 # A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
-# "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, or a preposition
-# (never by an article: "aan de school" is a preposition phrase).
+# "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, a preposition or
+# a word that opens the next clause ("Hoe vraag ik zo'n robotje aan waarmee ..."), never
+# by an article: "aan de school" is a preposition phrase.
 SPLIT_PARTICLE = re.compile(
     r"\b(aan|af|in|op|uit|mee|door|terug|toe|weg|vast|los|samen)\b"
-    r"(?=\s*(?:[?.,!;:]|$)|\s+(?:voor|bij|met|na|tot|naar|om|aan|in|op|als|wanneer|zodra)\b)",
+    r"(?=\s*(?:[?.,!;:]|$)|\s+(?:voor|bij|met|na|tot|naar|om|aan|in|op|als|wanneer|zodra|"
+    r"waar(?:mee|in|bij|door|op|na|voor|van|aan)|zodat|omdat|nadat|voordat|terwijl|want|maar)\b)",
     re.IGNORECASE,
 )
 
@@ -95,6 +97,12 @@ STRONG_VERBS = {
 # A long vowel written single in an open syllable ("nemen") is written double in a closed
 # one ("neemt"): these stems are one word for a typing-error check.
 DOUBLED_VOWEL = re.compile(r"([aeou])\1")
+
+# A noun in -atie, whose verb ends in -eren: "evaluatie" / "evalueren".
+ATIE_NOUN = re.compile(r"^(\w{3,})aties?$")
+# Nouns in -atie that mostly name a thing, not the act of their verb ("welke organisaties":
+# not "organiseert"; "meer informatie": not "informeert de ouders").
+NOT_ACTS = {"organisatie", "organisaties", "informatie", "locatie", "locaties", "relatie", "relaties"}
 
 SEPARABLE_PARTICIPLE = re.compile(
     r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
@@ -307,6 +315,21 @@ class Lexicon:
                 return stem
         return None
 
+    def atie_forms(self, word: str) -> tuple[str, ...]:
+        """Corpus stems of the verb of a noun in -atie ("evaluatie" -> evalueren, evalueert,
+        geëvalueerd): Snowball leaves the two apart, and a question often names the act the
+        passage writes as a verb ("na de evaluatie": "bespreken het plan en evalueren").
+        Not the other way round: "Waar wordt verzuim geregistreerd?" then led with "de
+        registratie van de thuiszitters", a passage about who keeps a list."""
+        match = ATIE_NOUN.match(word)
+        if not match or word in NOT_ACTS:
+            return ()
+        base = match.group(1)
+        participle = ("geë" + base[1:] if base[0] == "e" else "ge" + base) + "eerd"  # geëvalueerd, geregistreerd
+        related = [base + "eren", base + "eert", participle]
+        own = self._stemmer.stemWord(word)
+        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(related) if st in self.df and st != own))
+
     def split_infinitive(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a separable verb's finite forms, for an infinitive the documents
         never use ("uitschrijven" -> schrijft, uitschrijft; "overnemen" -> neemt): they write
@@ -438,6 +461,8 @@ class Lexicon:
                 if verb and verb != known:
                     # "gemeld" is also met by "melding" / "meldt": Snowball keeps the ge-...-d.
                     _add_forms(forms, known, (verb,))
+                if related := self.atie_forms(word):
+                    _add_forms(forms, known, related)  # "evaluatie" / "evalueren"
                 if split := SEPARABLE_INFINITIVE.match(word):
                     # "aanvragen" is also met by "(de ouder) vraagt (het) aan": the split verb's -t form.
                     finite = tuple(f for f in self.person_forms.get(self._stemmer.stemWord(split.group(2) + "en"), ())

@@ -92,6 +92,12 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     # holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim).
     (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd)\b", re.I),
      "vakantie luxe verzuim", True),
+    # The robot a sick pupil follows lessons through is the AV1 ("robotje AV1").
+    (re.compile(r"\brobot\w*", re.I), "AV1", True),
+    # A "good" or "suitable" place or offer is what the documents call passend.
+    (re.compile(r"\b(goede?|geschikte?)(?=\s+(aanbod|plek|plaats|school|onderwijsplek)\b)", re.I), "passend", True),
+    # Whom to call or mail: whom to contact.
+    (re.compile(r"\b(bel|belt|bellen|opbellen|gebeld|mailen|mail)\b", re.I), "contact opnemen", True),
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",

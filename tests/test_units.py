@@ -242,7 +242,12 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Kan hij naar een tussenplekje?").phrases == ["brugplaats"]
     assert normalise("Wat doet de schoolarts?").phrases == ["jeugdarts"]
     assert normalise("Wat doet de schoolverpleegkundige?").phrases == ["jeugdverpleegkundige"]
-    assert normalise("Belt de leerplichtconsulent mij?").phrases == ["leerplichtambtenaar"]
+    assert normalise("Belt de leerplichtconsulent mij?").phrases == ["leerplichtambtenaar", "contact opnemen"]
+    assert normalise("Wie moet ik als eerste bellen?").phrases == ["contact opnemen"]  # "neemt contact op met"
+    assert normalise("Wat is het belang van een belangrijk gesprek?").phrases == []
+    assert normalise("Hoe vraag ik zo'n robotje aan?").phrases == ["AV1"]  # "robotje AV1"
+    good = normalise("En als er nog steeds geen goed aanbod is?")
+    assert good.phrases == ["passend"] and "goed" in good.understood and "aanbod" not in good.understood
     assert normalise("Wanneer meld ik laatkomers?").phrases == ["te laat komen"]
     assert normalise("Ze ligt in het ziekenhuis.").phrases == ["ziekteverzuim"]
     assert normalise("Welke vragen loop je na het gesprek na?").phrases == []  # "na" twice is no "nalopen"
@@ -844,6 +849,8 @@ def test_a_split_separable_verb_is_read_as_the_documents_write_it():
     lexicon.df.update({"meewerk": 3, "mee": 20, "ouder": 60})
     werken = lexicon.question_terms("Wat als ouders niet werken mee aan de oplossing?")
     assert "meewerk" in werken.terms and "mee" not in werken.terms
+    # A particle also closes its clause before the next clause ("..., waarmee ...").
+    assert [v for v, _, _ in lexicon.separable_verbs("Hoe vraag ik zo'n robot aan waarmee een kind les volgt?")] == ["vraag"]
     # "aan" before an article is a preposition, not a particle.
     assert lexicon.separable_verbs("Welke vraag stel ik aan de school?") == []
     assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms
@@ -868,6 +875,16 @@ def test_a_typing_error_is_corrected_but_a_near_word_of_another_meaning_is_not()
     assert "uitschrijv" in terms.terms and terms.met("uitschrijv", {"schrijft"})
     assert not terms.met("uitschrijv", {"inschrijv"})
     assert lexicon.split_infinitive("overnemen") == ("neemt",)
+
+
+def test_a_noun_in_atie_is_also_met_by_its_verb():
+    lexicon = Lexicon()
+    lexicon.df = {"evaluatie": 3, "evaluer": 1, "evalueert": 1, "plan": 20, "organisatie": 4, "organiseert": 2}
+    assert lexicon.atie_forms("evaluatie") == ("evaluer", "evalueert")
+    terms = lexicon.question_terms("Wat na de evaluatie van het plan?")
+    assert terms.met("evaluatie", {"evaluer"})
+    # Not a noun that names a thing ("welke organisaties": not "organiseert"), nor a verb's noun.
+    assert lexicon.atie_forms("organisaties") == () and lexicon.atie_forms("evalueert") == ()
 
 
 def test_content_words_whose_stem_is_a_stop_word_stay_topic_words():

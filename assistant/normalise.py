@@ -96,6 +96,8 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     (re.compile(r"\brobot\w*", re.I), "AV1", True),
     # A "good" or "suitable" place or offer is what the documents call passend.
     (re.compile(r"\b(goede?|geschikte?)(?=\s+(aanbod|plek|plaats|school|onderwijsplek)\b)", re.I), "passend", True),
+    # Calling someone in ("inschakelen", "erbij halen") is what the documents also write as betrekken.
+    (re.compile(r"\b(inschakel\w*|ingeschakeld|(er)?bij\s*(te\s+)?(halen|gehaald|haalt|haal))\b", re.I), "betrekken", True),
     # Whom to call or mail: whom to contact.
     (re.compile(r"\b(bel|belt|bellen|opbellen|gebeld|mailen|mail)\b", re.I), "contact opnemen", True),
 ]

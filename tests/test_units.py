@@ -246,6 +246,9 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Wie moet ik als eerste bellen?").phrases == ["contact opnemen"]  # "neemt contact op met"
     assert normalise("Wat is het belang van een belangrijk gesprek?").phrases == []
     assert normalise("Hoe vraag ik zo'n robotje aan?").phrases == ["AV1"]  # "robotje AV1"
+    # "betrekt de school of instantie de sectordirecteur"
+    assert normalise("Wie moet een school dan inschakelen?").phrases == ["betrekken"]
+    assert normalise("Wie moet er in Utrecht bij gehaald worden?").phrases == ["betrekken"]
     good = normalise("En als er nog steeds geen goed aanbod is?")
     assert good.phrases == ["passend"] and "goed" in good.understood and "aanbod" not in good.understood
     assert normalise("Wanneer meld ik laatkomers?").phrases == ["te laat komen"]

@@ -378,6 +378,22 @@ def _record(text: str, sentence: str) -> SentenceRecord:
     return SentenceRecord("c", start, start + len(sentence), sentence, [])
 
 
+def test_the_paragraph_opening_a_named_section_is_quoted_with_the_list_after_it():
+    text = ("### Fase 2 Oudergesprek en opstellen plan van aanpak\n\n"
+            "Je bent aanwezig bij gesprek met ouders en school.\n\n"
+            "- Inventariseert wensen en behoeften ouders.\n"
+            "- Bespreekt opties en consequenties.\n")
+    record = _record(text, "Je bent aanwezig bij gesprek met ouders en school.")
+    shown = [text[a:b] for a, b in quote_blocks(text, record, whole_list=True)]
+    assert shown == ["Je bent aanwezig bij gesprek met ouders en school.",
+                     "Inventariseert wensen en behoeften ouders.", "Bespreekt opties en consequenties."]
+    # Only for a section the question names, and only for the paragraph that opens it.
+    assert [text[a:b] for a, b in quote_blocks(text, record)] == shown[:1]
+    later = text.replace("\n\nJe bent", "\n\nEerst iets anders.\n\nJe bent")
+    assert [later[a:b] for a, b in quote_blocks(later, _record(later, "Je bent aanwezig bij gesprek met ouders en school."),
+                                                whole_list=True)] == shown[:1]
+
+
 def test_an_item_introducing_a_nested_list_is_quoted_with_its_items():
     blocks = quote_blocks(NESTED, _record(NESTED, "De melding van verzuim door de IB-er vindt plaats als er sprake is van:"))
     parts = [NESTED[a:b] for a, b in blocks]

@@ -1135,6 +1135,9 @@ def test_the_glossary_finds_the_ways_the_documents_define_a_term():
     assert not asks_definition("Wat is de termijn waarbinnen de school een thuiszitter moet melden?")
     assert not asks_definition("Is de brugplaats bedoeld voor leerlingen met autisme?")
     assert not asks_definition("Wie meldt het verzuim bij DUO?")
+    # What a term stands for ("**Consulent**: Adviseur passend onderwijs voor primair onderwijs").
+    assert asks_definition("Is een consulent passend onderwijs er voor het po of het vo?")
+    assert not asks_definition("Zijn de ouders er voor verantwoordelijk?")
 
 
 def test_a_glossary_lookup_keeps_the_most_specific_term_per_region():

@@ -562,7 +562,8 @@ def quote_blocks(
     (under a heading, "### PPO thuiszitter coördinatoren", or after a sentence
     that does not end in ":") is quoted with its whole list, when short enough:
     the question named the section, so the list is what it asked about. For the same
-    reason the paragraph that opens such a section comes with the list after it.
+    reason the paragraph right under such a section's heading, quoted from its start,
+    comes with the list after it (the two together within MAX_BLOCK_CHARS).
     With `siblings` (what an answer shows, not what is scored), a nested item comes
     with all the items of its short list: one item of "Duur van de plaatsing:" ("Na 4
     schoolweken tussenevaluatie") hides the rule its list states (8 weeks, then ...),
@@ -626,7 +627,8 @@ def quote_blocks(
     if whole_list and end == line[1] and start <= _content_start(text, line) \
             and (after := _next_line(text, lines, i)) is not None and _is_item(text, lines[after]) \
             and ((before := _next_line(text, lines, i, -1)) is None or HEADING.match(text[lines[before][0] : lines[before][1]])) \
-            and (whole := _whole_list(text, lines, after)):
+            and (whole := _whole_list(text, lines, after)) \
+            and end - start + sum(b - a for a, b in whole) <= MAX_BLOCK_CHARS:
         # The paragraph that opens a section the question names, and the list after it
         # ("### Fase 2 ..." / "Je bent aanwezig bij gesprek met ouders en school." / "- Inventariseert
         # wensen en behoeften ouders." ...): together they are what the section says.
@@ -967,7 +969,7 @@ class ExtractiveAnswerer:
             if any(s.node.node.node_id == c.node.node.node_id and self._overlap(s, c) for c in chosen):
                 continue  # already quoted as part of that passage's block
             said = any(_repeats(WORD.findall(s.record.text.lower()), q) for q in quoted)
-            if said and s.whole_list:
+            if said and s.whole_list and len(self._blocks(s)) > 1:
                 # In a section the question names, the sentence comes with the section's list
                 # ("Je bent aanwezig bij gesprek ..." and what the SCP then does): new if that is.
                 said = any(_repeats(self._quoted_words(s), q) for q in quoted)

@@ -44,8 +44,9 @@ ASKS_DEFINITION = re.compile(
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt|telt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
     r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b|"
-    # "Is een consulent passend onderwijs er voor het po of het vo?": what the term stands for.
-    r"^(is|zijn)\s+(een|de|het)\s+[\w -]+?\s+er\s+voor\s+(het|de|een|alle|welke|wie)\b|"
+    # "Is een consulent passend onderwijs er voor het po of het vo?": what the term stands for
+    # (not who it is for: "Is de brugplaats er voor alle leerlingen?").
+    r"^(is|zijn)\s+(een|de|het)\s+[\w -]+?\s+er\s+voor\s+(het\s+)?(po|vo|so|primair|voortgezet|speciaal|basisonderwijs)\b|"
     # "Wat bedoelt het routeboek van de Drechtsteden met ..." (not "Is X bedoeld voor leerlingen met ...")
     r"\bwat\b[^?.!]{0,40}?\bbedoel(d|t|en)\b[^?.!]{0,60}?\bmet\b|"
     # "... een 'actietafel'. Wat is dat eigenlijk?"

@@ -93,10 +93,11 @@ STRONG_VERBS = {
 # Left out: forms that are mostly other words ("gevallen", "vroeg", "namen", "wees",
 # "gelegen", "gezien", "gegeven", "geboden", "gesloten", "besloten", "verloren", "geweten").
 
-# A separable verb's participle: particle + ge + the verb ("ingeschakeld", "aangemeld", "opgeschaald").
 # A long vowel written single in an open syllable ("nemen") is written double in a closed
 # one ("neemt"): these stems are one word for a typing-error check.
 DOUBLED_VOWEL = re.compile(r"([aeou])\1")
+# Endings a stem may gain as a verb or adjective form ("escaler" -> escaleert).
+INFLECTIONS = {"t", "d", "e", "n", "en", "de", "te"}
 
 # A noun in -atie, whose verb ends in -eren: "evaluatie" / "evalueren".
 ATIE_NOUN = re.compile(r"^(\w{3,})aties?$")
@@ -104,6 +105,7 @@ ATIE_NOUN = re.compile(r"^(\w{3,})aties?$")
 # not "organiseert"; "meer informatie": not "informeert de ouders").
 NOT_ACTS = {"organisatie", "organisaties", "informatie", "locatie", "locaties", "relatie", "relaties"}
 
+# A separable verb's participle: particle + ge + the verb ("ingeschakeld", "aangemeld", "opgeschaald").
 SEPARABLE_PARTICIPLE = re.compile(
     r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
 )
@@ -205,15 +207,17 @@ WORD_PLACES = {"leiden", "delft", "assen"}
 def plausible_typo(typed: str, known: str) -> bool:
     """Whether `typed` reads as `known` mistyped: same first letter (one types that right),
     and one slip (a letter added, left out, changed, or two swapped: "leerplicth") or
-    another ending of the same stem ("escaler" / "escaleert").
+    another inflection of the same stem ("escaler" / "escaleert"; a long vowel counts
+    single: "ontlen" / "ontleend"). Not another word made from it ("aanbieder").
 
     Hand-written: difflib's ratio also accepts two changes inside a word, which turn
     "opgeschaald" into "opgehaald" and "leerlijn" into "leerling"."""
     if not typed or not known or typed[0] != known[0]:
         return False
     typed, known = DOUBLED_VOWEL.sub(r"\1", typed), DOUBLED_VOWEL.sub(r"\1", known)  # "ontlen" / "ontleend"
-    if typed.startswith(known) or known.startswith(typed):
-        return abs(len(typed) - len(known)) <= 2
+    shorter, longer = sorted((typed, known), key=len)
+    if longer.startswith(shorter) and longer[len(shorter) :] in INFLECTIONS:
+        return True
     return _slips(typed, known) <= 1
 
 
@@ -325,8 +329,7 @@ class Lexicon:
         if not match or word in NOT_ACTS:
             return ()
         base = match.group(1)
-        participle = ("geë" + base[1:] if base[0] == "e" else "ge" + base) + "eerd"  # geëvalueerd, geregistreerd
-        related = [base + "eren", base + "eert", participle]
+        related = [base + "eren", base + "eert", "ge" + base + "eerd"]  # Snowball reads "geë" as "gee"
         own = self._stemmer.stemWord(word)
         return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(related) if st in self.df and st != own))
 
@@ -338,12 +341,16 @@ class Lexicon:
         if not match:
             return ()
         particle, verb = match.groups()
+        if len(verb) >= 2 and verb[-1] == verb[-2] and verb[-1] not in "aeiou":
+            verb = verb[:-1]  # "uitstellen": stelt
         verb = verb[:-1] + {"v": "f", "z": "s"}.get(verb[-1], verb[-1])  # "schrijven": schrijft
         bases = [verb]
         if len(verb) >= 3 and verb[-2] in "aeou" and verb[-3] not in "aeiou" and verb[-1] not in "aeiouy":
             bases.append(verb[:-1] + verb[-2:])  # "nemen": neemt
         finite = [f"{prefix}{base}t" for base in bases for prefix in ("", particle)]
-        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(finite) if st in self.df))
+        # Only a stem that keeps its -t: Snowball stems "meldt" to "meld", as "melding" and
+        # "melden", and "afmelden" is not met by every passage about melden.
+        return tuple(dict.fromkeys(st for st in self._stemmer.stemWords(finite) if st in self.df and st.endswith("t")))
 
     def separable_participle(self, word: str) -> tuple[str, ...]:
         """Corpus stems of the verb of a separable verb's participle ("ingeschakeld" ->

@@ -92,14 +92,21 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     # holiday itself: "Wanneer begint de zomervakantie?" is no question about verzuim).
     (re.compile(r"\b((op|met)\s+vakantie|op\s+wintersport|vliegvakantie\w*|vakantie\s+onder\s+schooltijd)\b", re.I),
      "vakantie luxe verzuim", True),
-    # The robot a sick pupil follows lessons through is the AV1 ("robotje AV1").
-    (re.compile(r"\brobot\w*", re.I), "AV1", True),
-    # A "good" or "suitable" place or offer is what the documents call passend.
-    (re.compile(r"\b(goede?|geschikte?)(?=\s+(aanbod|plek|plaats|school|onderwijsplek)\b)", re.I), "passend", True),
-    # Calling someone in ("inschakelen", "erbij halen") is what the documents also write as betrekken.
-    (re.compile(r"\b(inschakel\w*|ingeschakeld|(er)?bij\s*(te\s+)?(halen|gehaald|haalt|haal))\b", re.I), "betrekken", True),
-    # Whom to call or mail: whom to contact.
-    (re.compile(r"\b(bel|belt|bellen|opbellen|gebeld|mailen|mail)\b", re.I), "contact opnemen", True),
+    # The robot a sick pupil follows lessons through is the AV1 ("robotje AV1"); not "robotica".
+    (re.compile(r"\b\w*robot(je|jes|s)?\b", re.I), "AV1", True),
+    # A "good" or "suitable" place or offer is what the documents call passend (a "goede
+    # school" is just a good school).
+    (re.compile(r"\b(goede?|geschikte?)(?=\s+(aanbod|plek|plaats|onderwijsplek)\b)", re.I), "passend", True),
+    # Calling someone in ("inschakelen", "erbij halen") is what the documents also write as
+    # betrekken; not "de achterstand bijhalen" (catching up).
+    (re.compile(r"\b(inschakel\w*|ingeschakeld|erbij\s*(te\s+)?(halen|gehaald))\b", re.I), "betrekken", True),
+    # ... and split ("wie moet er ... bij gehaald worden", "haal ik de ouders erbij"), where the
+    # words in between stay topic words.
+    (re.compile(r"\ber\b[^.?!]{0,40}?\bbij\s+(te\s+)?(halen|gehaald)\b|\bhaal\w*\b[^.?!]{0,40}?\berbij\b", re.I),
+     "betrekken", False),
+    # Whom to call or mail: whom to contact (the verbs only: "na de bel", "in de mail" are no call).
+    (re.compile(r"\b(belt|bellen|opbellen|opgebeld|gebeld|mailen|gemaild)\b|\bbel\s+(ik|je|jij|u|we|wij)\b", re.I),
+     "contact opnemen", True),
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",
@@ -176,7 +183,7 @@ def normalise(question: str) -> Normalised:
     phrases, understood = [], set()
     for pattern, term, restates in PHRASES:
         matches = list(pattern.finditer(text))
-        if matches and term.lower() not in text.lower():
+        if matches and term.lower() not in text.lower() and term not in phrases:
             phrases.append(term)
             if restates:
                 understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))

@@ -626,7 +626,7 @@ def quote_blocks(
         return blocks + [(after[0], stop)]
     if whole_list and end == line[1] and start <= _content_start(text, line) \
             and (after := _next_line(text, lines, i)) is not None and _is_item(text, lines[after]) \
-            and ((before := _next_line(text, lines, i, -1)) is None or HEADING.match(text[lines[before][0] : lines[before][1]])) \
+            and (before is None or HEADING.match(text[lines[before][0] : lines[before][1]])) \
             and (whole := _whole_list(text, lines, after)) \
             and end - start + sum(b - a for a, b in whole) <= MAX_BLOCK_CHARS:
         # The paragraph that opens a section the question names, and the list after it

@@ -34,7 +34,7 @@ import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.chunk import BULLET, HEADING, indent, introduces_list, section_of
-from assistant.cite import LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
+from assistant.cite import ALTERNATIVE_LEAD, LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
@@ -1035,16 +1035,17 @@ class ExtractiveAnswerer:
         after, last = self._next_steps(chosen, evidence) if next_question else ({}, set())
         if after:
             # A quote the next step holds in full is not quoted twice (a chunk may end inside the step).
-            steps = [self._quoted_words(step) for step in after.values()]
+            steps = [self._quoted_words(step) for branches in after.values() for step in branches]
             chosen = [c for c in chosen if id(c) in after or not any(_repeats(self._quoted_words(c), w) for w in steps)]
         quotes: list[list[Quote]] = []  # a quote, with the quotes going on with its list
         sections: dict[str, Section | None] = {}
         for s in chosen:
             self._add_quote(quotes, self._shown(s, evidence, sections), last_step=id(s) in last)
-            if id(s) in after:
-                # The step after it, without the list introduction the quote before already shows.
-                step = after[id(s)]
-                self._add_quote(quotes, self._shown(step, evidence, sections), lead=NEXT_STEP_LEAD,
+            for k, step in enumerate(after.get(id(s), ())):
+                # The step after it, without the list introduction the quote before already
+                # shows; then the other branches numbered like it ("Of").
+                self._add_quote(quotes, self._shown(step, evidence, sections),
+                                lead=NEXT_STEP_LEAD if k == 0 else ALTERNATIVE_LEAD,
                                 last_step=id(step) in last, new_only=True)
         return compose(evidence.question, [q for group in _without_repeats(quotes) for q in group])
 
@@ -1110,14 +1111,15 @@ class ExtractiveAnswerer:
         part_of_list = shows_part_of_list(section.text, record, blocks, s.whole_list)
         return [(part.node, ranges) for part, ranges in groups], part_of_list
 
-    def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, Scored], set[int]]:
+    def _next_steps(self, chosen: list[Scored], evidence: Evidence) -> tuple[dict[int, list[Scored]], set[int]]:
         """For "wat is de volgende stap?": the step after each region's first quote that is a
         step (a numbered item, a line under a numbered phase), which matches the step the
-        question describes (see next_step.py), by the quote's id; and the ids of the quotes
-        and steps after which the document's list and phases end."""
+        question describes (see next_step.py), with the branches numbered like it, by the
+        quote's id; and the ids of the quotes and steps after which the document's list and
+        phases end."""
         if evidence.chunk is None or evidence.chunk_sentences is None:
             return {}, set()
-        after: dict[int, Scored] = {}
+        after: dict[int, list[Scored]] = {}
         last: set[int] = set()
         regions: set[str] = set()
         for s in chosen:
@@ -1130,26 +1132,29 @@ class ExtractiveAnswerer:
             regions.add(region)
             if following.last:
                 last.add(id(s))
-            place = following.place
-            if place is None:
+            if following.place is None:
                 continue
-            chunk = place.node
-            line_end = chunk.get_content().find("\n", place.start)
-            record = next((r for r in evidence.chunk_sentences(chunk.node_id)
-                           if place.start <= r.start and (line_end < 0 or r.start < line_end)), None)
-            if record is None:
-                continue
-            step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
-                          float(np.dot(record.vector, evidence.query_vector)), s.score)
-            shown = self._quote_text(step)
-            holders = [c for c in chosen if shown in self._quote_text(c) or (
-                c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c)))]
-            if any(c is s or self._quote_text(c) != shown for c in holders):
-                continue  # already quoted (in another chunk too: the splitter's overlap repeats lines)
-            # (A quote that is just this step is shown as it: "Daarna", see `answer`.)
-            after[id(s)] = step
-            if step_after(chunk, record.start, evidence.chunk).last:
-                last.add(id(step))
+            branches = []
+            for place in (following.place, *following.alternatives):
+                chunk = place.node
+                line_end = chunk.get_content().find("\n", place.start)
+                record = next((r for r in evidence.chunk_sentences(chunk.node_id)
+                               if place.start <= r.start and (line_end < 0 or r.start < line_end)), None)
+                if record is None:
+                    break
+                step = Scored(record, NodeWithScore(node=chunk, score=s.node.score), s.rank,
+                              float(np.dot(record.vector, evidence.query_vector)), s.score)
+                shown = self._quote_text(step)
+                holders = [c for c in chosen if shown in self._quote_text(c) or (
+                    c.node.node.node_id == chunk.node_id and any(a <= record.start < b for a, b in self._blocks(c)))]
+                if any(c is s or self._quote_text(c) != shown for c in holders):
+                    break  # already quoted (in another chunk too: the splitter's overlap repeats lines)
+                # (A quote that is just this step is shown as it: "Daarna", see `answer`.)
+                branches.append(step)
+                if step_after(chunk, record.start, evidence.chunk).last:
+                    last.add(id(step))
+            if branches:
+                after[id(s)] = branches
         return after, last
 
     def refuse(self, evidence: Evidence, why: str = "") -> Answer:

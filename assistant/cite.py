@@ -82,6 +82,7 @@ class Answer:
 
 
 NEXT_STEP_LEAD = "Daarna"  # the lead of a quote that is the step after the one before it
+ALTERNATIVE_LEAD = "Of"  # the lead of a quote that is another branch of that next step
 LIST_GOES_ON_LEAD = "De lijst gaat verder"  # the lead of a quote that goes on with the list before it
 LAST_STEP_NOTE = "(hierna noemt het document geen volgende stap)"
 # After a quote whose list the passage holds only part of (a passage may start or end inside a list).

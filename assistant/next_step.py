@@ -88,11 +88,15 @@ class After:
     heading ("Fase 4 ..."). `place`: where the next step begins. `last`: none follows, for sure:
     its list ends (a heading or a paragraph after it, the end of its section) and so do its
     phases. A step with neither is one whose end could not be seen (a list going on past the
-    chunk after it, phases further ahead than MAX_CHUNKS_AHEAD)."""
+    chunk after it, phases further ahead than MAX_CHUNKS_AHEAD). `alternatives`: where the
+    items numbered like the next step begin, right after it: a flowchart written as a list
+    numbers its branches alike ("7. Geen passend aanbod", "7. Passend aanbod ..."), so the
+    next step is one of them, not the first alone."""
 
     place: Place | None
     last: bool = False
     step: bool = False
+    alternatives: tuple[Place, ...] = ()
 
 
 def _lines(text: str, start: int = 0) -> list[tuple[int, str]]:
@@ -163,6 +167,28 @@ def _next_item(node: BaseNode, line: str, line_end: int, number: int,
     return After(Place(ahead, found)) if found is not None else After(None, last=not goes_on)
 
 
+def _alternatives(place: Place) -> tuple[Place, ...]:
+    """The items right after the one at `place` that carry its number, at its indent (in
+    its chunk: branches of one step stand together)."""
+    text = place.node.get_content()
+    end = text.find("\n", place.start)
+    line = text[place.start : len(text) if end < 0 else end]
+    item = STEP_ITEM.match(line)
+    if item is None or end < 0:
+        return ()
+    found = []
+    for offset, other in _lines(text, end + 1):
+        if not other.strip():
+            continue
+        same = STEP_ITEM.match(other)
+        if same is None or indent(other) != indent(line) or same.group(1) != item.group(1):
+            if BULLET.match(other) and indent(other) > indent(line):
+                continue  # the explanation of the item before
+            break
+        found.append(Place(place.node, offset))
+    return tuple(found)
+
+
 def _next_phase(node: BaseNode, following: Callable[[str], BaseNode | None]) -> After | None:
     """The first line of the next phase; None when the section is no numbered phase."""
     section = node.metadata.get("section", "")
@@ -201,7 +227,7 @@ def step_after(node: BaseNode, start: int, following: Callable[[str], BaseNode |
     item = STEP_ITEM.match(line) if indent(line) == 0 else None
     listed = _next_item(node, line, line_end, int(item.group(1)), following) if item else None
     if listed is not None and listed.place is not None:
-        return After(listed.place, step=True)
+        return After(listed.place, step=True, alternatives=_alternatives(listed.place))
     # Not a numbered item, or the last of its list: the next phase, if the section is one.
     phased = _next_phase(node, following)
     if phased is not None and phased.place is not None:

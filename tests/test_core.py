@@ -178,6 +178,11 @@ def test_a_next_step_question_also_quotes_the_step_after_the_one_it_describes(as
     # A quoted step read as the situation: searched without "Wat is ... de volgende stap?".
     utrecht = assistant.ask("School schakelt kernpartners in. Wat is in Utrecht de volgende stap?")
     assert not utrecht.refused and "Daarna: „4. Actietafel met:”" in utrecht.answer
+    # The routekaart's step 7 has two branches, numbered alike: both are the next step.
+    branches = assistant.ask("Leerling, ouders, school en kernpartners hebben het plan besproken en de afgelopen "
+                             "weken geëvalueerd. Wat is in Utrecht de volgende stap?")
+    assert re.search(r"Daarna: „7\. Geen passend aanbod” \[\d\]\n- Of: „7\. Passend aanbod onderwijs", branches.answer)
+    assert branches.next_steps == [("Utrecht", "7. Geen passend aanbod")]
     # The last step of the Utrecht routekaart: the answer says no step follows.
     last = assistant.ask("We moeten opschalen. Wat is in Utrecht de volgende stap?")
     assert re.search(r"„8\. Opschalen” \[\d\] \(hierna noemt het document geen volgende stap\)", last.answer)

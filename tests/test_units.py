@@ -1532,6 +1532,24 @@ def test_a_next_step_is_the_next_numbered_item_or_phase():
     assert _next_place(chunks["doc#6.0"], 0, chunks.get) is None
 
 
+def test_the_next_step_comes_with_the_branches_numbered_like_it():
+    # A flowchart written as a list numbers its branches alike: after step 1 comes one of the
+    # two steps 2 (past the first one's explanation), never step 3 or a deeper item.
+    from assistant.next_step import step_after
+
+    steps = ("1. De school meldt.\n2. Geen aanbod.\n   - een toelichting\n2. Wel een aanbod.\n"
+             "   3. een genest punt\n3. Opschalen.")
+    chunks = {"doc#1.0": _chunk("doc#1.0", steps)}
+    after = step_after(chunks["doc#1.0"], 0, chunks.get)
+    assert after.place.start == steps.index("2. Geen")
+    assert [p.start for p in after.alternatives] == [steps.index("2. Wel")]
+    # The last branch has none after it, and a single next step has none at all.
+    assert step_after(chunks["doc#1.0"], steps.index("Geen"), chunks.get).place.start == steps.index("3. Opschalen")
+    assert step_after(chunks["doc#1.0"], steps.index("Geen"), chunks.get).alternatives == ()
+    # A phase heading is one step: no alternatives.
+    assert step_after(chunks["doc#1.0"], steps.index("Opschalen"), chunks.get).alternatives == ()
+
+
 def test_the_last_step_of_a_list_or_of_the_phases_is_known_as_the_last():
     from assistant.next_step import After as StepAfter
     from assistant.next_step import step_after

@@ -125,6 +125,12 @@ MEASURE_UNITS = {
     "geld": "euro",
 }
 # Nouns the documents count under another name ("maximaal vier kinderen").
+# A number and the counted noun with the words that describe it in between ("twee door het
+# onderwijs en de gemeente gemandateerde leden"): within one clause, the noun right after an
+# inflected adjective (not a determiner: "In 2023 is voor iedere thuiszitter" counts nothing).
+DESCRIBED_COUNT = (r"\b({numbers})\b[^.;:!?()\n]{{0,80}}?\s(?!(?:iedere|elke|deze|onze|welke|alle|andere)\s)"
+                   r"\w{{3,}}e\s+{noun}\b")
+COUNT_NUMBERS = r"\d{1,3}|" + NUMBER_WORDS.replace("een|", "", 1)  # not "een", not a year
 COUNTED_AS = {
     "leerlingen": "kinderen jongeren",
     "kinderen": "leerlingen jongeren",
@@ -863,7 +869,8 @@ class ExtractiveAnswerer:
         if match.group(2) and ADJECTIVE.fullmatch(nouns[0]):
             nouns.append(match.group(2).lower())  # "gemiste schooltijd" (or "formatie krijgt")
         # A list item's number ("**1.** (Dreigende) thuiszitter ...") counts nothing.
-        words = WORD.findall(ITEM_NUMBER.sub(" ", quoted).replace("%", " procent "))
+        plain_text = ITEM_NUMBER.sub(" ", quoted).replace("%", " procent ")
+        words = WORD.findall(plain_text)
         stems = [self._word_stems(w) for w in words]
         checked = False
         for noun in nouns:
@@ -877,7 +884,8 @@ class ExtractiveAnswerer:
                 # A label's number ("Fase 1 Melding thuiszitter", "artikel 5") counts nothing.
                 before = [w for j, w in enumerate(words[max(0, i - 3) : i], start=max(0, i - 3))
                           if not (j and words[j - 1].lower() in LABEL_WORDS)]
-                if any(_same_head(w, a) for w in word_stems for a in units):
+                unit = any(_same_head(w, a) for w in word_stems for a in units)
+                if unit:
                     numbers = before  # "binnen een week"
                 elif any(_same_head(w, a) for w in word_stems for a in counted):
                     numbers = [w for w in before if w.lower() != "een"]  # "een leerling" counts nothing
@@ -885,6 +893,9 @@ class ExtractiveAnswerer:
                     continue
                 if any(NUMBER_TOKEN.match(w) for w in numbers):
                     return True
+                if not unit and re.search(DESCRIBED_COUNT.format(numbers=COUNT_NUMBERS, noun=re.escape(words[i])),
+                                          plain_text, re.IGNORECASE):
+                    return True  # further back, before the words that describe what it counts
         return not checked
 
     def _word_stems(self, word: str) -> set[str]:

@@ -845,6 +845,14 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     # Pupils are counted as "kinderen" too; the article "een" counts only a unit.
     assert counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Er is plek voor maximaal vier kinderen.")
     assert not counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Als een leerling vier weken thuis zit.")
+    # The number further back, before the words that describe the noun, within its clause.
+    team = "Het team bestaat uit twee door het onderwijs en de gemeente gemandateerde leden en een voorzitter."
+    assert counts("Hoeveel leden heeft het team?", team)
+    assert not counts("Hoeveel leden heeft het team?", "Het team is er al twee jaar. De gemandateerde leden beslissen.")
+    assert not counts("Hoeveel leden heeft het team?", "Er is een door de gemeente gemandateerde leden.")
+    # Neither a year nor a determiner: "In 2023 is voor iedere thuiszitter ..." counts no thuiszitters.
+    assert not counts("Hoeveel thuiszitters waren er?", "In 2023 is voor iedere thuiszitter een passende plek.")
+    assert not counts("Hoeveel thuiszitters waren er?", "In 2023 is er voor de aangemelde thuiszitters een plek.")
 
 
 def test_unknown_compounds_are_read_as_their_known_parts():

@@ -357,6 +357,11 @@ class Lexicon:
         inschakel, schakel, schakelt): the documents also write it split ("School schakelt
         kernpartners in"), where only the verb without its particle is left to meet."""
         particle = SEPARABLE_PARTICIPLE.match(word)
+        if particle and (strong := STRONG_VERBS.get(word[particle.end() - 2 :])):
+            # A strong verb's ("vastgelopen" -> vastlopen, "het proces vastloopt"). Not the verb
+            # alone: "loopt", "komt" are in too many passages to stand for "vastlopen", "terugkomen".
+            whole = self._stemmer.stemWord(particle.group(1) + strong)
+            return tuple(st for st in (whole, *self.person_forms.get(whole, ())) if st in self.df)
         if not particle or word[-1] not in "dt":
             return ()
         base = word[particle.end() : -1]

@@ -1679,6 +1679,13 @@ def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
     lexicon.df = {"opschal": 4, "schaalt": 2, "schalt": 2, "deelt": 3, "indel": 2}
     assert lexicon.separable_participle("opgeschaald") == ("opschal", "schaalt")
     assert lexicon.separable_participle("ingedeeld") == ("indel", "deelt")
+    # A strong verb's participle: "vastgelopen" is met by "vastlopen" and "(als het proces) vastloopt",
+    # not by "loopt" alone.
+    lexicon = Lexicon()
+    lexicon.df = {"vastlop": 2, "vastloopt": 3, "loopt": 9, "lop": 5, "casus": 8}
+    assert lexicon.separable_participle("vastgelopen") == ("vastlop", "vastloopt")
+    terms = lexicon.question_terms("Wat als de casus is vastgelopen?")
+    assert terms.met("vastgelop", {"vastloopt"}) and not terms.met("vastgelop", {"loopt"}) and not terms.oov
 
 
 def test_a_separable_verbs_infinitive_meets_its_split_finite_form():

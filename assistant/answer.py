@@ -51,6 +51,10 @@ CONDITION = 0.02
 LABEL = 0.03  # the passage's heading carries the label the question names ("Fase 1" for "in fase 1")
 SECTION_SHARE = 0.5  # a question names a passage's section when it has this share of its heading words
 DEFINITION = 0.05  # the sentence defines the term the question asks the meaning of
+# The longest question held to the whole coverage floor. The questions the tuning split and the
+# paraphrase set must refuse have at most 17 words; with 20, four long paraphrases are answered
+# (two rightly), with 16 ten (three rightly).
+COVERAGE_WORDS = 20
 DEFINES_COVERAGE_SHARE = 0.5  # a quoted definition needs this share of the coverage floor
 # A passage neither retriever ranked, found only through its nearest sentence, counts
 # where its quote covers this multiple of the coverage floor: it comes in on the strength
@@ -279,6 +283,7 @@ class Signals:
     # lacks, as a refusal names them ("telefoonnummers").
     missing: tuple[str, ...] = ()
     defines: bool = False  # the quote defines the term the question asks the meaning of
+    words: int = 0  # the question's length in words (see `refusal_reason`)
 
     @property
     def shows_detail(self) -> bool:
@@ -854,6 +859,7 @@ class ExtractiveAnswerer:
             counts=self._counts_asked_noun(evidence.question, self._shown_text(best)),
             missing=missing,
             defines=best.defines,
+            words=len(WORD.findall(evidence.question)),
         )
 
     def _counts_asked_noun(self, question: str, quoted: str) -> bool:
@@ -925,7 +931,11 @@ class ExtractiveAnswerer:
             # is en blijft degene die de regie heeft.", 0.783): a quote that, with its heading,
             # holds every word the question is about may embed a little further away.
             return "best sentence too far from the question"
-        if s.coverage < self.settings.min_coverage * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
+        # A question that tells a situation first ("Na het gesprek met de ouders komt Sem weer
+        # gewoon elke dag naar school ... Moeten we nog iets afronden?") holds more than one
+        # passage answers: past COVERAGE_WORDS words the floor falls with its length.
+        floor = self.settings.min_coverage * min(1.0, COVERAGE_WORDS / s.words) if s.words else self.settings.min_coverage
+        if s.coverage < floor * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een
             # thuiszitter?" though it shares fewer of the question's other words; not a
             # question that only names the term ("Wanneer is een thuiszitter jarig?").

@@ -1447,6 +1447,21 @@ def test_a_quote_with_every_asked_word_is_not_refused_for_embedding_far():
     assert answerer.refusal_reason(Signals(cosine=0.78, coverage=1.0, oov_share=0.2, places=()))
 
 
+def test_a_long_question_that_tells_a_situation_needs_less_of_its_words_in_the_quote():
+    from assistant.answer import COVERAGE_WORDS, ExtractiveAnswerer, Signals
+
+    answerer = ExtractiveAnswerer(Settings(min_sentence_cosine=0.80, min_coverage=0.25), Lexicon())
+
+    def refused(coverage: float, words: int) -> bool:
+        return answerer.refusal_reason(Signals(cosine=0.87, coverage=coverage, oov_share=0.0, places=(),
+                                               words=words)) is not None
+
+    # Up to COVERAGE_WORDS words, the whole floor; then it falls with the length.
+    assert refused(0.24, 8) and refused(0.24, COVERAGE_WORDS) and not refused(0.25, COVERAGE_WORDS)
+    assert not refused(0.24, 30) and not refused(0.17, 30) and refused(0.16, 30)
+    assert refused(0.24, 0)  # length unknown: the whole floor
+
+
 def test_a_duration_question_prefers_a_quote_that_gives_a_duration():
     from assistant.answer import DURATION_QUESTION, DURATION_SPAN
 

@@ -212,6 +212,9 @@ DETAILS = [
     (ASKS_NOW, re.compile(r"\b(momenteel|op\s+dit\s+moment|peildatum|stand\s+per)\b", re.IGNORECASE), "actuele cijfers"),
     (ASKS_WAIT, re.compile(rf"{WAITING}[^.!?]*?(?:{DURATION_SPAN.pattern})|(?:{DURATION_SPAN.pattern})[^.!?]*?{WAITING}",
                            re.IGNORECASE), "wachttijden"),
+    # "Hoe lang duurt het Herstart-arrangement?" asks for a duration: a passage that names the
+    # arrangement but gives no length of time does not answer it.
+    (re.compile(r"\bhoe\s*lang\b(?=[^?.!]*\b(?:duurt|duren)\b)", re.IGNORECASE), DURATION_SPAN, "duur"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),

@@ -995,6 +995,12 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert not shows("Hoe laat gaat de school uit?", "De school meldt het verzuim.")
     assert shows("Hoe laat gaat de school uit?", "De school gaat om 15.15 uit.")
     assert shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")
+    # "Hoe lang duurt ...?" asks for a length of time: a quote that only names the thing gives none.
+    herstart = "De leerling krijgt een passend arrangement van PPO (zoals Herstart)."
+    assert not shows("Hoe lang duurt het Herstart-arrangement van PPO?", herstart)
+    assert shows("Hoe lang duurt een brugplaatsing?", "De brugplaatsing is voor beperkte tijd, ca. 6 weken.")
+    assert shows("Hoe lang mag het traject maximaal duren?", "Duur van het traject tot passend aanbod maximaal 3 maanden")
+    assert shows("Hoe lang blijft de school verantwoordelijk? En als het langer duurt?", herstart)  # two sentences
     # A penalty is a detail too; asking whether a step may be taken is not.
     duo = "Een school is verplicht om ongeoorloofd verzuim digitaal te melden bij DUO."
     assert not shows("Welke straf krijgt een school die ongeoorloofd verzuim niet meldt bij DUO?", duo)

@@ -34,7 +34,8 @@ import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.chunk import BULLET, HEADING, indent, introduces_list, section_of
-from assistant.cite import ALTERNATIVE_LEAD, LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, Answer, Quote, compose, shown_heading
+from assistant.cite import (ALTERNATIVE_LEAD, LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, REGION_PHRASE, Answer, Quote, compose,
+                            shown_heading)
 from assistant.config import Settings
 from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
@@ -42,6 +43,7 @@ from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
 from assistant.normalise import LABEL_KINDS, Normalised, label_pattern
 from assistant.section import Section, rebuild
+from assistant.sector import asks_secondary, covers_secondary
 
 LEXICAL = 0.12
 NUMBER = 0.03
@@ -287,6 +289,9 @@ class Signals:
     missing: tuple[str, ...] = ()
     defines: bool = False  # the quote defines the term the question asks the meaning of
     words: int = 0  # the question's length in words (see `refusal_reason`)
+    # The region named whose documents cover primary education only, for a question about
+    # secondary education (see sector.py).
+    primary_only: str = ""
 
     @property
     def shows_detail(self) -> bool:
@@ -726,6 +731,10 @@ def explain_refusal(s: Signals) -> str:
     if s.places:
         places = " en ".join(PLACE_NAMES.get(p, p.capitalize()) for p in s.places)
         return f"De documenten die ik ken gaan niet over {places}."
+    if s.primary_only:
+        where = REGION_PHRASE.get(s.primary_only, f"In {s.primary_only}")
+        return (f"{where} gaan de documenten die ik ken alleen over het primair onderwijs, "
+                "niet over het voortgezet onderwijs.")
     # Only the best passage was checked for the detail, so the refusal says no more than that.
     if s.missing:
         return f"De passage die het best bij de vraag past, noemt geen {' of '.join(s.missing)}."
@@ -928,6 +937,8 @@ class ExtractiveAnswerer:
     def refusal_reason(self, s: Signals) -> str | None:
         if s.places:
             return f"no document for {', '.join(s.places)}"
+        if s.primary_only:
+            return f"the documents for {s.primary_only} cover primary education only"
         full = s.coverage >= 1.0 and s.oov_share == 0.0
         if s.cosine < self.settings.min_sentence_cosine - (COSINE_SLACK if full else 0.0):
             # A short sentence embeds far from a longer question ("School van inschrijving
@@ -1050,7 +1061,15 @@ class ExtractiveAnswerer:
                                             spelled_out=searched.spelled)
         named = evidence.named
         ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
-        signals = self.signals(evidence, terms, ranked)
+        primary_only = ""
+        if asks_secondary(evidence.question):
+            # A po protocol's rules are not those of a secondary school: only passages from
+            # documents that cover the vo answer; a named region that has none is refused.
+            ranked = [s for s in ranked if covers_secondary(s.node.node.metadata)]
+            if len(named) == 1 and not any(covers_secondary(n.node.metadata) for n in evidence.nodes
+                                           if n.node.metadata.get("region") == named[0]):
+                primary_only = named[0]
+        signals = replace(self.signals(evidence, terms, ranked), primary_only=primary_only)
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence, why=explain_refusal(signals))
         chosen = self._select(ranked, named)

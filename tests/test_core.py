@@ -117,6 +117,17 @@ def test_a_refusal_says_what_the_documents_lack_when_it_knows(assistant):
     assert count.refused and "noemt daar geen aantal" in count.answer
     off_topic = assistant.ask("Schrijf een gedicht over de zee.")
     assert off_topic.refused and "noemt" not in off_topic.answer.split("\n\n")[0]
+    # Rotterdam's PPO brochure is for primary schools: its rules are not a secondary school's.
+    secondary = assistant.ask("Welke procedure volgt Koers VO in Rotterdam als een leerling van de middelbare "
+                              "school al weken thuiszit?")
+    assert secondary.refused and "alleen over het primair onderwijs" in secondary.answer
+    # Without a region, a question about the vo is answered from documents that cover it only.
+    vo = assistant.ask("Wat gebeurt er als een leerling van de middelbare school al vier weken thuiszit?")
+    assert not vo.refused and vo.citations
+    assert {c.region for c in vo.citations} <= {"Utrecht", "Landelijk"}
+    # A pupil in groep 8 is in primary school, whatever the question says of secondary schools.
+    goal = assistant.ask("Kan een leerling uit groep 8 naar GOAL, de opvang voor het voortgezet onderwijs?")
+    assert "Drechtsteden" in {c.region for c in goal.citations}
 
 
 def test_region_filter_limits_citations(assistant):

@@ -1343,6 +1343,24 @@ def test_a_refusal_explains_only_what_it_checked():
     assert Lexicon().question_terms("Wie meldt een thuiszitter in Noord-Holland?").places == {"holland"}
     assert "aantal" in explain_refusal(Signals(0.9, 1.0, 0.0, (), counts=False))
     assert explain_refusal(Signals(0.7, 0.1, 0.5, ())) == ""  # too far off: nothing more to say
+    primary = Signals(0.9, 1.0, 0.0, (), primary_only="Drechtsteden")
+    assert explain_refusal(primary) == ("In de Drechtsteden gaan de documenten die ik ken alleen over het primair "
+                                        "onderwijs, niet over het voortgezet onderwijs.")
+
+
+def test_a_question_about_secondary_education_is_told_from_one_about_primary():
+    from assistant.sector import asks_secondary, covers_secondary
+
+    for question in ("Welke procedure volgt een middelbare school als een leerling thuiszit?",
+                     "Wat doet een vo-school bij verzuim?", "Mijn leerling zit in havo 3 en komt niet meer.",
+                     "Wie meldt verzuim in het voortgezet onderwijs?", "Geldt dit ook in het vo?"):
+        assert asks_secondary(question), question
+    for question in ("Wanneer komt het Interventieteam VO in actie?",  # a body's name, not the school type
+                     "Een jongen uit groep 8 gaat straks naar de middelbare school. Kan hij naar GOAL?",
+                     "Is een consulent er voor het po of het vo?", "Wie meldt verzuim op de basisschool?"):
+        assert not asks_secondary(question), question
+    assert covers_secondary({"sector": "PO + VO"}) and not covers_secondary({"sector": "PO"})
+    assert covers_secondary({})  # a document that says nothing is not ruled out
 
 
 def test_a_past_participle_the_corpus_lacks_is_read_as_its_verb():

@@ -120,6 +120,13 @@ ITEM_NUMBER = re.compile(
 # Words whose number names a part, not a count ("fase 1", "stap 3", "artikel 5").
 LABEL_WORDS = {*LABEL_KINDS, "paragraaf", "artikel", "bijlage"}
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+
+
+def asking(question: str) -> str:
+    """The sentences of a question that ask ("...?"); all of it when none ends in "?". What is
+    told ("Niemand heeft zicht op hoeveel kinderen er thuiszitten.") asks for no count."""
+    asked = [s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s.rstrip().endswith("?")]
+    return " ".join(asked) if asked else question
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
 # "hoeveel tijd / formatie": the answer counts in units, not in the noun itself.
@@ -880,7 +887,7 @@ class ExtractiveAnswerer:
         "vier kinderen"), before a unit of X or of X's head ("hoeveel (school)tijd":
         "twee weken", "een week") or before a compound ending in X's head
         ("actiepunten": "10 punten")? The article "een" counts only units."""
-        match = COUNT_QUESTION.search(question)
+        match = COUNT_QUESTION.search(asking(question))
         if not match:
             return True
         nouns = [match.group(1).lower()]
@@ -925,7 +932,7 @@ class ExtractiveAnswerer:
     def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
         scores close to the best (the best may talk about X without a number)."""
-        if not ranked or not COUNT_QUESTION.search(question):
+        if not ranked or not COUNT_QUESTION.search(asking(question)):
             return ranked
         for i, s in enumerate(ranked):
             if s.score < ranked[0].score - COUNT_MARGIN:

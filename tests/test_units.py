@@ -845,6 +845,11 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     # Pupils are counted as "kinderen" too; the article "een" counts only a unit.
     assert counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Er is plek voor maximaal vier kinderen.")
     assert not counts("Hoeveel leerlingen kunnen er tegelijk terecht?", "Als een leerling vier weken thuis zit.")
+    # Only what the question asks counts: a told "hoeveel" asks for no number.
+    told = "Niemand heeft zicht op hoeveel kinderen er thuiszitten. Wat raadt de routekaart aan?"
+    assert counts(told, "Zorg voor actuele en betrouwbare gegevens.")
+    assert not counts("Wij weten het niet. Hoeveel kinderen zitten er thuis?", "Zorg voor actuele gegevens.")
+    assert not counts("hoeveel kinderen zitten er thuis", "Zorg voor actuele gegevens.")  # no "?" at all
     # The number further back, before the words that describe the noun, within its clause.
     team = "Het team bestaat uit twee door het onderwijs en de gemeente gemandateerde leden en een voorzitter."
     assert counts("Hoeveel leden heeft het team?", team)

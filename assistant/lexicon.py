@@ -319,6 +319,20 @@ class Lexicon:
                 return stem
         return None
 
+    def diminutive_stem(self, word: str) -> str | None:
+        """The corpus stem of a diminutive's noun ("lijstje" -> lijst, "schooltje" -> school,
+        "balletje" -> bal, "plekjes" -> plek), or None."""
+        for suffix in ("etjes", "etje", "tjes", "tje", "pjes", "pje", "jes", "je"):
+            base = word[: -len(suffix)]
+            if not word.endswith(suffix) or len(base) < 3:
+                continue
+            # "balletje": the consonant doubled before -etje.
+            bases = [base, base[:-1]] if suffix.startswith("e") and base[-1] == base[-2] else [base]
+            for stem in self._stemmer.stemWords(bases):
+                if stem in self.df:
+                    return stem
+        return None
+
     def atie_forms(self, word: str) -> tuple[str, ...]:
         """Corpus stems of the verb of a noun in -atie ("evaluatie" -> evalueren, evalueert,
         geëvalueerd): Snowball leaves the two apart, and a question often names the act the
@@ -462,6 +476,8 @@ class Lexicon:
             if word in self.region_words:
                 continue
             stem = self._stemmer.stemWord(word)
+            if stem not in self.df and (base := self.diminutive_stem(word)):
+                stem = base  # "lijstje", "schooltje", "plekjes": Snowball keeps most diminutives
             if stem in self._stop and stem not in self.df:
                 continue  # "hadden" stems to "had": still a function word ("overig" -> "over" is not)
             known = self.correct(stem)

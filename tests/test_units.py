@@ -1732,6 +1732,16 @@ def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
     assert terms.met("vastgelop", {"vastloopt"}) and not terms.met("vastgelop", {"loopt"}) and not terms.oov
 
 
+def test_a_diminutive_is_read_as_its_noun():
+    lexicon = Lexicon()
+    lexicon.df = {"lijst": 4, "schol": 50, "bal": 2, "plek": 9}
+    assert lexicon.diminutive_stem("lijstje") == "lijst" and lexicon.diminutive_stem("schooltje") == "schol"
+    assert lexicon.diminutive_stem("balletje") == "bal" and lexicon.diminutive_stem("plekjes") == "plek"
+    assert lexicon.diminutive_stem("meisje") is None  # no noun of the documents under it
+    terms = lexicon.question_terms("Staat er een lijstje op het schooltje?")
+    assert terms.terms == {"lijst", "schol"} and not terms.oov
+
+
 def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
     lexicon = Lexicon()
     lexicon.df = {"aanvrag": 5, "vrag": 20, "vraagt": 4, "vrijstell": 6, "ouder": 60}

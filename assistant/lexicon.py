@@ -319,6 +319,19 @@ class Lexicon:
                 return stem
         return None
 
+    def finite_participle(self, word: str) -> str | None:
+        """The corpus stem of the past participle of a finite verb form the documents lack
+        ("mist" -> gemist, "regelt" -> geregeld): a question asks in the present ("Een leerling
+        mist steeds losse dagen") what a rule says in the perfect ("... heeft gemist")."""
+        if len(word) < 4 or not word.endswith("t") or word.startswith(("ge", "be", "ver", "ont", "her", "er")):
+            return None
+        base = word[:-1]
+        for participle in ("ge" + base + "t", "ge" + base + "d"):
+            stem = self._stemmer.stemWord(participle)
+            if stem in self.df:
+                return stem
+        return None
+
     def diminutive_stem(self, word: str) -> str | None:
         """The corpus stem of a diminutive's noun ("lijstje" -> lijst, "schooltje" -> school,
         "balletje" -> bal, "plekjes" -> plek), or None."""
@@ -505,6 +518,8 @@ class Lexicon:
                     parts[known] = split  # "thuiszittersaanpak" also met by "aanpak van thuiszitters"
             elif verb := self.participle_stem(word):
                 terms.add(verb)
+            elif done := self.finite_participle(word):
+                terms.add(done)
             elif separable := self.separable_participle(word) or self.split_infinitive(word):
                 # "opgeschaald" / "uitschrijven", which the documents write "opschalen" or
                 # split ("schaalt ... op", "schrijft de leerling uit"): the asked word stays

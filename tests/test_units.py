@@ -1732,6 +1732,15 @@ def test_a_separable_verbs_participle_meets_its_joined_and_split_forms():
     assert terms.met("vastgelop", {"vastloopt"}) and not terms.met("vastgelop", {"loopt"}) and not terms.oov
 
 
+def test_a_finite_verb_the_documents_lack_is_met_by_its_participle():
+    lexicon = Lexicon()
+    lexicon.df = {"gemist": 2, "geregeld": 3, "leerling": 40, "dag": 20}
+    assert lexicon.finite_participle("mist") == "gemist" and lexicon.finite_participle("regelt") == "geregeld"
+    assert lexicon.finite_participle("verzuimt") is None and lexicon.finite_participle("dag") is None
+    terms = lexicon.question_terms("Een leerling mist steeds losse dagen.")
+    assert {"gemist", "leerling", "dag"} <= terms.terms
+
+
 def test_a_diminutive_is_read_as_its_noun():
     lexicon = Lexicon()
     lexicon.df = {"lijst": 4, "schol": 50, "bal": 2, "plek": 9}

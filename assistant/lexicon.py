@@ -183,6 +183,11 @@ REGION_WORDS = {
     "drechtsteden": "Drechtsteden", "dordrecht": "Drechtsteden", "drechtse": "Drechtsteden",
     # The other Drechtsteden towns the routeboek itself names (its SBO schools are there).
     "zwijndrecht": "Drechtsteden", "papendrecht": "Drechtsteden", "sliedrecht": "Drechtsteden",
+    # and the Drechtsteden's other municipalities (Hardinxveld-Giessendam; "Hendrik-Ido-Ambacht"
+    # is left out: its "ambacht" is also a word, a trade).
+    "alblasserdam": "Drechtsteden", "hardinxveld": "Drechtsteden", "giessendam": "Drechtsteden",
+    # Stichtse Vecht's secondary schools work by the Utrecht agreements (footnote ¹ of the Utrecht document).
+    "stichtse": "Utrecht",
     "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
     "nationale": "Landelijk",
 }  # the words that name the built-in regions

@@ -335,6 +335,8 @@ def test_quantity_questions_and_region_mentions():
     assert regions_named("Geldt dat in Dordrecht en in Rotterdam?") == ["Drechtsteden", "Rotterdam"]
     # The Drechtsteden towns the routeboek names are the Drechtsteden, not a topic word.
     assert regions_named("Een kind op onze basisschool in Zwijndrecht blijft weg.") == ["Drechtsteden"]
+    assert regions_named("Wanneer meldt een school in Alblasserdam verzuim?") == ["Drechtsteden"]
+    assert regions_named("Ik werk op een vo-school in Stichtse Vecht.") == ["Utrecht"]
     assert "zwijndrecht" not in Lexicon().question_terms("Een kind in Zwijndrecht blijft weg.").terms
     # "PPO" (Passend Primair Onderwijs Rotterdam) names the region, like "Rotterdamse".
     assert regions_named("Wie heeft bij PPO de regie over een thuiszitter?") == ["Rotterdam"]

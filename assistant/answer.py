@@ -232,7 +232,9 @@ DETAILS = [
 # A sentence that opens by referring back to the one before it.
 ANAPHOR = re.compile(
     r"^((Maar|En|Want|Dus|Ook)\s+)?(Zij|zij|Ze|ze|Hij|hij|Dit|dit|Deze|deze|Daarom|Daarbij|Daarvoor|Daarnaast|"
-    r"Hiervoor|Hierbij|Hierin|Hiermee|Dat|Die)\b"
+    r"Hiervoor|Hierbij|Hierin|Hiermee|Dat|Die|"
+    # "Voor hen wordt er een beroep gedaan op een vrijstelling": who "hen" are, the sentence before says.
+    r"(Voor|Bij|Met|Van|Aan|Over|Na|Naast|Door|Tegen)\s+(hen|hem|haar|hun|deze|die|dit|dat)(?=\s))\b"
 )
 COSINE_SLACK = 0.03  # how much further a quote with every asked word may embed (see `refusal_reason`)
 NEGATION_WORDS = re.compile(r"\b(niet|geen|nooit|niemand|niets)\b", re.IGNORECASE)

@@ -1311,6 +1311,13 @@ def test_a_sentence_that_refers_back_is_quoted_from_the_one_it_refers_to():
     assert text[blocks[0][0] : blocks[0][1]].startswith("De meeste kinderen gaan al naar school als ze 4 jaar zijn.")
     blocks = quote_blocks(text, _record(text, "Soms krijgt een kind vrijstelling."))
     assert text[blocks[0][0] : blocks[0][1]] == "Soms krijgt een kind vrijstelling."
+    # "Voor hen": who they are, the sentence before says.
+    text = ("Er zijn kinderen die vanwege psychische of lichamelijke behoeften geen onderwijs kunnen volgen. "
+            "Voor hen wordt er een beroep gedaan op een vrijstelling. Voor het vo geldt iets anders.")
+    blocks = quote_blocks(text, _record(text, "Voor hen wordt er een beroep gedaan op een vrijstelling."))
+    assert text[blocks[0][0] : blocks[0][1]].startswith("Er zijn kinderen die vanwege psychische")
+    blocks = quote_blocks(text, _record(text, "Voor het vo geldt iets anders."))
+    assert text[blocks[0][0] : blocks[0][1]] == "Voor het vo geldt iets anders."  # no pronoun: no reference
 
 
 def test_a_negated_question_prefers_the_negated_rule():

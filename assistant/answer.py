@@ -1075,9 +1075,10 @@ class ExtractiveAnswerer:
             # A po protocol's rules are not those of a secondary school: only passages from
             # documents that cover the vo answer; a named region that has none is refused.
             ranked = [s for s in ranked if covers_secondary(s.node.node.metadata)]
-            if len(named) == 1 and not any(covers_secondary(n.node.metadata) for n in evidence.nodes
-                                           if n.node.metadata.get("region") == named[0]):
-                primary_only = named[0]
+            scope = named or ([evidence.region] if evidence.region else [])  # named, or chosen in the app
+            if len(scope) == 1 and not any(covers_secondary(n.node.metadata) for n in evidence.nodes
+                                           if n.node.metadata.get("region") == scope[0]):
+                primary_only = scope[0]
         signals = replace(self.signals(evidence, terms, ranked), primary_only=primary_only)
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence, why=explain_refusal(signals))

@@ -121,6 +121,8 @@ def test_a_refusal_says_what_the_documents_lack_when_it_knows(assistant):
     secondary = assistant.ask("Welke procedure volgt Koers VO in Rotterdam als een leerling van de middelbare "
                               "school al weken thuiszit?")
     assert secondary.refused and "alleen over het primair onderwijs" in secondary.answer
+    chosen = assistant.ask("Wat moet een middelbare school doen als een leerling weken thuiszit?", region="Drechtsteden")
+    assert chosen.refused and "In de Drechtsteden gaan de documenten" in chosen.answer  # the region chosen in the app
     # Without a region, a question about the vo is answered from documents that cover it only.
     vo = assistant.ask("Wat gebeurt er als een leerling van de middelbare school al vier weken thuiszit?")
     assert not vo.refused and vo.citations

@@ -108,6 +108,13 @@ NUMBER_SPAN = re.compile(
     rf"jaar|jaren|keer|werkdagen|schooldagen)\b)",
     re.IGNORECASE,
 )
+# Any length of time, for "hoe lang duurt ...?" (wider than DURATION_SPAN, which ranks).
+A_DURATION = re.compile(
+    rf"\b(\d+([.,]\d+)?|anderhalf|anderhalve|halve?|{NUMBER_WORDS}|\w+tig)\s+(\w+\s+)?"
+    r"(minuut|minuten|uur|uren|dag|dagen|dagdelen|week|weken|maand|maanden|jaar|jaren|kwartaal|\w*dagen|"
+    r"\w*weken|\w*week|\w*jaar|\w*jaren)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"\w+", re.UNICODE)
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
 # "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
@@ -120,13 +127,6 @@ ITEM_NUMBER = re.compile(
 # Words whose number names a part, not a count ("fase 1", "stap 3", "artikel 5").
 LABEL_WORDS = {*LABEL_KINDS, "paragraaf", "artikel", "bijlage"}
 COUNT_QUESTION = re.compile(r"\bhoeveel\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
-
-
-def asking(question: str) -> str:
-    """The sentences of a question that ask ("...?"); all of it when none ends in "?". What is
-    told ("Niemand heeft zicht op hoeveel kinderen er thuiszitten.") asks for no count."""
-    asked = [s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s.rstrip().endswith("?")]
-    return " ".join(asked) if asked else question
 # "hoeveel gemiste schooltijd": an inflected adjective before the counted noun.
 ADJECTIVE = re.compile(r"\w{3,}e", re.IGNORECASE)
 # "hoeveel tijd / formatie": the answer counts in units, not in the noun itself.
@@ -137,17 +137,33 @@ MEASURE_UNITS = {
     "dagen": "dag dagen dagdelen",
     "geld": "euro",
 }
-# Nouns the documents count under another name ("maximaal vier kinderen").
 # A number and the counted noun with the words that describe it in between ("twee door het
-# onderwijs en de gemeente gemandateerde leden"): within one clause, the noun right after an
-# inflected adjective (not a determiner: "In 2023 is voor iedere thuiszitter" counts nothing).
-DESCRIBED_COUNT = (r"\b({numbers})\b[^.;:!?()\n]{{0,80}}?\s(?!(?:iedere|elke|deze|onze|welke|alle|andere)\s)"
-                   r"\w{{3,}}e\s+{noun}\b")
+# onderwijs en de gemeente gemandateerde leden"): within one clause, a phrase that opens with a
+# preposition, then the noun right after an inflected adjective that is no determiner or
+# quantifier ("In 3 gemeenten is voor iedere thuiszitter", "4 keer per jaar met verschillende
+# leden" count nothing).
+DESCRIBED_COUNT = (
+    r"\b({numbers})\s+(?:door|van|uit|bij|met|in|op|voor|aan|onder|vanuit|namens)\b[^.;:!?()\n]{{0,80}}?"
+    r"\s(?!(?:iedere|elke|deze|onze|welke|alle|andere|meerdere|verschillende|sommige|enkele|vele|beide|overige|"
+    r"diverse|eerste|tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende|tiende|laatste|\w+tigste)\s)"
+    r"\w{{3,}}e\s+{noun}\b"
+)
 COUNT_NUMBERS = r"\d{1,3}|" + NUMBER_WORDS.replace("een|", "", 1)  # not "een", not a year
+# Nouns the documents count under another name ("maximaal vier kinderen").
 COUNTED_AS = {
     "leerlingen": "kinderen jongeren",
     "kinderen": "leerlingen jongeren",
 }
+
+
+def asking(question: str) -> str:
+    """The sentences of a question that ask ("...?", "...?!"); all of it when none does. What is
+    told ("Niemand heeft zicht op hoeveel kinderen er thuiszitten.") asks for no count."""
+    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
+    asked = [s for s in sentences if s.rstrip().rstrip("!").endswith("?")]
+    return " ".join(asked) if asked else question
+
+
 # A benefit (asked about, and named by the passage that answers: see DETAILS).
 BENEFITS = re.compile(r"\b(kinderbijslag|kindgebonden\s+budget|\w*toeslag\w*|\w*uitkering\w*|studiefinanciering|SVB)\b",
                       re.IGNORECASE)
@@ -223,7 +239,7 @@ DETAILS = [
                            re.IGNORECASE), "wachttijden"),
     # "Hoe lang duurt het Herstart-arrangement?" asks for a duration: a passage that names the
     # arrangement but gives no length of time does not answer it.
-    (re.compile(r"\bhoe\s*lang\b(?=[^?.!]*\b(?:duurt|duren)\b)", re.IGNORECASE), DURATION_SPAN, "duur"),
+    (re.compile(r"\bhoe\s*lang\b(?=[^?.!]*\b(?:duurt|duren)\b)", re.IGNORECASE), A_DURATION, "duur"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),
@@ -956,8 +972,9 @@ class ExtractiveAnswerer:
             return "best sentence too far from the question"
         # A question that tells a situation first ("Na het gesprek met de ouders komt Sem weer
         # gewoon elke dag naar school ... Moeten we nog iets afronden?") holds more than one
-        # passage answers: past COVERAGE_WORDS words the floor falls with its length.
-        floor = self.settings.min_coverage * min(1.0, COVERAGE_WORDS / s.words) if s.words else self.settings.min_coverage
+        # passage answers: past COVERAGE_WORDS words the floor falls with its length, to half of it.
+        length = max(0.5, min(1.0, COVERAGE_WORDS / s.words)) if s.words else 1.0
+        floor = self.settings.min_coverage * length
         if s.coverage < floor * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een
             # thuiszitter?" though it shares fewer of the question's other words; not a
@@ -1075,9 +1092,10 @@ class ExtractiveAnswerer:
             # A po protocol's rules are not those of a secondary school: only passages from
             # documents that cover the vo answer; a named region that has none is refused.
             ranked = [s for s in ranked if covers_secondary(s.node.node.metadata)]
-            scope = named or ([evidence.region] if evidence.region else [])  # named, or chosen in the app
-            if len(scope) == 1 and not any(covers_secondary(n.node.metadata) for n in evidence.nodes
-                                           if n.node.metadata.get("region") == scope[0]):
+            # The region searched: the one chosen in the app, else the one the question names.
+            scope = [evidence.region] if evidence.region else named
+            found = [n for n in evidence.nodes if n.node.metadata.get("region") == scope[0]] if len(scope) == 1 else []
+            if found and not any(covers_secondary(n.node.metadata) for n in found):
                 primary_only = scope[0]
         signals = replace(self.signals(evidence, terms, ranked), primary_only=primary_only)
         if not ranked or self.refusal_reason(signals):

@@ -186,8 +186,6 @@ REGION_WORDS = {
     # and the Drechtsteden's other municipalities (Hardinxveld-Giessendam; "Hendrik-Ido-Ambacht"
     # is left out: its "ambacht" is also a word, a trade).
     "alblasserdam": "Drechtsteden", "hardinxveld": "Drechtsteden", "giessendam": "Drechtsteden",
-    # Stichtse Vecht's secondary schools work by the Utrecht agreements (footnote ¹ of the Utrecht document).
-    "stichtse": "Utrecht",
     "landelijk": "Landelijk", "landelijke": "Landelijk", "nationaal": "Landelijk",
     "nationale": "Landelijk",
 }  # the words that name the built-in regions
@@ -331,11 +329,16 @@ class Lexicon:
         if len(word) < 4 or not word.endswith("t") or word.startswith(("ge", "be", "ver", "ont", "her", "er")):
             return None
         base = word[:-1]
-        for participle in ("ge" + base + "t", "ge" + base + "d"):
-            stem = self._stemmer.stemWord(participle)
-            if stem in self.df:
-                return stem
-        return None
+        # A stem ending in -t or -d takes no other ("meldt": gemeld); else -t after a voiceless
+        # consonant ('t kofschip: "mist": gemist), -d after any other sound ("deelt": gedeeld).
+        if base[-1] in "td":
+            participle = "ge" + base
+        else:
+            participle = "ge" + base + ("t" if base[-1] in "kfsp" or base.endswith("ch") else "d")
+        if participle in NOT_PARTICIPLES:
+            return None  # "biedt": "gebied" is another word
+        stem = self._stemmer.stemWord(participle)
+        return stem if stem in self.df else None
 
     def diminutive_stem(self, word: str) -> str | None:
         """The corpus stem of a diminutive's noun ("lijstje" -> lijst, "schooltje" -> school,

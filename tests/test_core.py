@@ -123,6 +123,9 @@ def test_a_refusal_says_what_the_documents_lack_when_it_knows(assistant):
     assert secondary.refused and "alleen over het primair onderwijs" in secondary.answer
     chosen = assistant.ask("Wat moet een middelbare school doen als een leerling weken thuiszit?", region="Drechtsteden")
     assert chosen.refused and "In de Drechtsteden gaan de documenten" in chosen.answer  # the region chosen in the app
+    # The region searched is the one chosen, whatever region the question names.
+    other = assistant.ask("Wat doet een middelbare school in Utrecht als een leerling thuiszit?", region="Rotterdam")
+    assert other.refused and "In Rotterdam gaan de documenten" in other.answer and "In Utrecht" not in other.answer
     # Without a region, a question about the vo is answered from documents that cover it only.
     vo = assistant.ask("Wat gebeurt er als een leerling van de middelbare school al vier weken thuiszit?")
     assert not vo.refused and vo.citations

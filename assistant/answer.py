@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Protocol
 
 import numpy as np
@@ -41,7 +42,7 @@ from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
-from assistant.normalise import LABEL_KINDS, Normalised, label_pattern
+from assistant.normalise import LABEL_KINDS, Normalised, label_pattern, sentences
 from assistant.section import Section, rebuild
 from assistant.sector import asks_secondary, covers_secondary
 
@@ -156,11 +157,11 @@ COUNTED_AS = {
 }
 
 
+@lru_cache(maxsize=256)  # asked again for every candidate quote of a "hoeveel" question
 def asking(question: str) -> str:
     """The sentences of a question that ask ("...?", "...?!"); all of it when none does. What is
     told ("Niemand heeft zicht op hoeveel kinderen er thuiszitten.") asks for no count."""
-    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
-    asked = [s for s in sentences if s.rstrip().rstrip("!").endswith("?")]
+    asked = [s for s in sentences(question) if s.rstrip().rstrip("!").endswith("?")]
     return " ".join(asked) if asked else question
 
 

@@ -24,6 +24,7 @@ from llama_index.core.schema import BaseNode
 
 from assistant.chunk import BULLET, HEADING, following_ids, indent
 from assistant.cite import shown_heading
+from assistant.normalise import sentences
 
 # "Wat is de volgende stap?", "Wat gebeurt er daarna?", "Wat nu?", "... wat dan?"
 NEXT_QUESTION = re.compile(
@@ -57,13 +58,13 @@ def situation(question: str, regions: Iterable[str] = ()) -> str:
     and `regions` (lower-case region words) stay: "Wat moet de school nu doen?" -> "school".
     (Keeping it as a sentence, "Wat moet de school doen?", lost two paraphrase answers.)
     Unchanged when nothing but the asking is said."""
-    sentences = re.split(r"(?<=[.?!])\s+", question.strip())
-    asks = [s.rstrip().endswith("?") and bool(NEXT_QUESTION.search(s)) for s in sentences]
+    parts = sentences(question)
+    asks = [s.rstrip().endswith("?") and bool(NEXT_QUESTION.search(s)) for s in parts]
     if not any(asks) or all(asks):
         return question  # nothing asks, or nothing but the asking is said
     quiet = ASKING_WORDS | {r.lower() for r in regions}
     kept = []
-    for sentence, asking in zip(sentences, asks):
+    for sentence, asking in zip(parts, asks):
         if asking:
             # (An acronym stays: "PPO" names who acts as well as where.)
             sentence = " ".join(w for w in re.findall(r"[\w'-]+", sentence) if w.isupper() or w.lower() not in quiet)

@@ -133,6 +133,12 @@ LABEL_KINDS = ("fase", "stap", "hoofdstuk")
 LABEL = re.compile(rf"\b({'|'.join(LABEL_KINDS)})\s+(\d{{1,2}}|" + "|".join(DIGITS) + r")\b", re.IGNORECASE)
 
 
+def sentences(question: str) -> list[str]:
+    """The sentences of a question, split after ".", "?" or "!" (a question may first tell
+    a situation: "Sem komt niet meer. Wat nu?")."""
+    return re.split(r"(?<=[.?!])\s+", question.strip())
+
+
 def label_pattern(label: str) -> re.Pattern:
     """Where a heading carries `label` ("fase 1"): the same kind and number, not "fase 10"."""
     kind, number = label.split()

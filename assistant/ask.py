@@ -93,9 +93,9 @@ class Assistant:
         # The built-in regions plus those of ingested documents (a region without
         # documents is answered with a refusal, not an error).
         self.regions: list[str] = order_regions({*REGIONS, *(manifest.regions if manifest else [])})
-        self.retriever = HybridRetriever(index, settings, regions=self.regions)
         self.sentences = SentenceStore(index.sentences, manifest.max_sentences if manifest else 1)
         self.sentences.preload()
+        self.retriever = HybridRetriever(index, settings, regions=self.regions, sentence_store=self.sentences)
         self.lexicon = Lexicon(self.retriever.bm25, self.regions)
         self.glossary = index.load_glossary()
         self.answerer = answerer or ExtractiveAnswerer(settings, self.lexicon)

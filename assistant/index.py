@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 import bm25s
+import numpy as np
 import Stemmer
 from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
@@ -560,6 +561,9 @@ class SentenceStore:
         self._collection = collection
         self._max = max(1, max_sentences)
         self._cache: dict[str, list[SentenceRecord]] = {}
+        # Every sentence's id, region and vector (rows of one matrix) once preloaded:
+        # for an exact nearest-sentence search (see `nearest`).
+        self._exact: tuple[list[str], np.ndarray, np.ndarray] | None = None
 
     def _add(self, fresh: dict[str, list[SentenceRecord]], got: dict) -> None:
         for text, meta, vector in zip(got["documents"], got["metadatas"], got["embeddings"]):
@@ -584,15 +588,46 @@ class SentenceStore:
         if self._collection.count() > limit:
             return False
         fresh: dict[str, list[SentenceRecord]] = {}
+        ids: list[str] = []
+        regions: list[str] = []
+        vectors: list = []
         offset = 0
         while True:
             got = self._collection.get(
                 include=["embeddings", "documents", "metadatas"], limit=PAGE, offset=offset
             )
             self._add(fresh, got)
+            ids.extend(got["ids"])
+            regions.extend(meta.get("region", "") for meta in got["metadatas"])
+            vectors.extend(got["embeddings"])
             if len(got["ids"]) < PAGE:
                 break
             offset += PAGE
         for chunk_id, records in fresh.items():
             self._cache[chunk_id] = sorted(records, key=lambda r: r.start)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self._exact = (ids, np.asarray(regions), matrix / np.where(norms == 0, 1, norms))
         return True
+
+    def nearest(self, query_embedding, n: int, regions: set[str] | None = None) -> list[tuple[str, float]] | None:
+        """The `n` sentences nearest to the question (of `regions` when given) as
+        (sentence id, cosine distance), nearest first; None when not preloaded.
+
+        Written by hand because Chroma only offers its approximate HNSW search: two
+        near-duplicate sentences (routeboeken copy each other's steps) can hide one
+        another from it. Below `PRELOAD_LIMIT` one matrix product is exact and faster.
+        """
+        if self._exact is None:
+            return None
+        ids, sentence_regions, matrix = self._exact
+        if not ids:
+            return []
+        query = np.asarray(query_embedding, dtype=np.float32)
+        similarity = matrix @ (query / (np.linalg.norm(query) or 1.0))
+        if regions:
+            similarity = np.where(np.isin(sentence_regions, sorted(regions)), similarity, -np.inf)
+        n = min(n, len(ids))
+        top = np.argpartition(-similarity, n - 1)[:n]
+        top = top[np.argsort(-similarity[top], kind="stable")]
+        return [(ids[i], float(1.0 - similarity[i])) for i in top if np.isfinite(similarity[i])]

@@ -22,7 +22,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.config import Settings
-from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, dutch_stemmer
+from assistant.index import BM25_TOKEN_PATTERN, RouteIndex, SentenceStore, dutch_stemmer
 
 # The dense side of a region-filtered retrieval first asks for this many times k
 # unfiltered neighbours, then 4x as many, up to OVERFETCH_MAX x k.
@@ -167,9 +167,12 @@ class HybridRetriever:
         index: RouteIndex,
         settings: Settings,
         regions: list[str] | None = None,
+        sentence_store: SentenceStore | None = None,
     ):
         self.settings = settings
         self.regions = list(regions or [])
+        # The preloaded sentences, searched exactly by `near_sentences` (None: Chroma's HNSW).
+        self.sentence_store = sentence_store
         self._index = index
         self._chunks = index.chunks
         self._sentences = index.sentences
@@ -246,30 +249,13 @@ class HybridRetriever:
 
         A long chunk (a list of ten steps) embeds as the average of its lines, so the
         one line that answers may leave its chunk out of both retrievers; the sentence
-        collection stored for quoting finds that line directly. As in `ChromaDense`,
-        Chroma returns ids and distances only (a sentence id is `<chunk id>/<i>`), regions
-        are kept through the chunk -> region map with unfiltered over-fetches, and
-        Chroma's slow `where` filter answers only when even the largest falls short.
+        collection stored for quoting finds that line directly: exactly when its
+        sentences are preloaded (`SentenceStore.nearest`), else through Chroma.
         """
-        vector = [np.asarray(query_embedding, dtype=np.float32)]
         wanted = set(regions or ())
-        n = sentences * (OVERFETCH if wanted else 1)
-        while True:
-            got = self._sentences.query(query_embeddings=vector, n_results=n, include=["distances"])
-            hits = [(i, d) for i, d in zip(got["ids"][0], got["distances"][0])]
-            if wanted:
-                in_region = regions_of([_chunk_of(i) for i, _ in hits], self._chunk_regions, self._nodes)
-                near = [(i, d) for i, d in hits if in_region[_chunk_of(i)] in wanted][:sentences]
-            else:
-                near = hits[:sentences]
-            if len(near) >= sentences or len(hits) < n:  # enough, or the whole collection seen
-                break
-            if n >= sentences * OVERFETCH_MAX:
-                got = self._sentences.query(query_embeddings=vector, n_results=sentences,
-                                            where={"region": {"$in": sorted(wanted)}}, include=["distances"])
-                near = list(zip(got["ids"][0], got["distances"][0]))
-                break
-            n *= 4
+        near = self.sentence_store.nearest(query_embedding, sentences, wanted) if self.sentence_store else None
+        if near is None:
+            near = self._approximate_near(query_embedding, wanted, sentences)
         best: dict[str, float] = {}
         indexes: dict[str, list[int]] = {}
         for sentence_id, distance in near:
@@ -280,6 +266,32 @@ class HybridRetriever:
             indexes.setdefault(chunk_id, []).append(int(index))
         return [(NodeWithScore(node=node, score=best[node.node_id]), sorted(indexes[node.node_id]))
                 for node in self.nodes(list(best))]
+
+    def _approximate_near(self, query_embedding: list[float], wanted: set[str], sentences: int) -> list[tuple[str, float]]:
+        """The nearest sentences by Chroma's HNSW search, as (sentence id, distance).
+
+        As in `ChromaDense`, Chroma returns ids and distances only (a sentence id is
+        `<chunk id>/<i>`), regions are kept through the chunk -> region map with
+        unfiltered over-fetches, and Chroma's slow `where` filter answers only when even
+        the largest falls short.
+        """
+        vector = [np.asarray(query_embedding, dtype=np.float32)]
+        n = sentences * (OVERFETCH if wanted else 1)
+        while True:
+            got = self._sentences.query(query_embeddings=vector, n_results=n, include=["distances"])
+            hits = [(i, d) for i, d in zip(got["ids"][0], got["distances"][0])]
+            if wanted:
+                in_region = regions_of([_chunk_of(i) for i, _ in hits], self._chunk_regions, self._nodes)
+                near = [(i, d) for i, d in hits if in_region[_chunk_of(i)] in wanted][:sentences]
+            else:
+                near = hits[:sentences]
+            if len(near) >= sentences or len(hits) < n:  # enough, or the whole collection seen
+                return near
+            if n >= sentences * OVERFETCH_MAX:
+                got = self._sentences.query(query_embeddings=vector, n_results=sentences,
+                                            where={"region": {"$in": sorted(wanted)}}, include=["distances"])
+                return list(zip(got["ids"][0], got["distances"][0]))
+            n *= 4
 
     def retrieve(
         self, query: str, query_embedding: list[float], region: str | None = None, wide: bool = False

@@ -633,9 +633,11 @@ def quote_blocks(
             elif whole_list and (whole := _whole_list(text, lines, i)):
                 return whole
         blocks.append((record.start, max(record.end, line[1])))
-        if record.end >= line[1] - 1 and text[line[0] : line[1]].rstrip().endswith(":"):
+        if text[line[0] : line[1]].rstrip().endswith(":"):
             # An item that introduces a nested list ("... als er sprake is van:"): its items are the
             # rule, with the items they introduce in turn ("4. Actietafel met:" ... "Doelen:" ...).
+            # The item is quoted to its end whichever of its sentences was found ("Ontwerpen –
+            # Ontwerp ... arrangementen ... . In een ontwerp is onder meer aandacht voor:").
             total = sum(b - a for a, b in blocks)
             for k in _descendants(text, lines, i):
                 length = lines[k][1] - lines[k][0]

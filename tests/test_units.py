@@ -417,6 +417,20 @@ def test_an_item_introducing_a_nested_list_is_quoted_with_its_items():
     ]
 
 
+def test_an_item_introducing_a_nested_list_from_its_first_sentence_is_quoted_with_its_items():
+    # The first sentence of the item was found; the item is quoted to its end, the ":" that
+    # closes it introduces the items it needs (Ingrado's "Ontwerpen" point).
+    text = ("- **Ontwerpen** – Ontwerp een aantal 'standaard-arrangementen' om thuiszitters in beweging te krijgen. "
+            "In een ontwerp is onder meer aandacht voor:\n"
+            "  - wie het initiatief neemt/de regie voert;\n"
+            "  - onder welke voorwaarden de leerling geplaatst wordt.\n"
+            "- **Communiceren** – Zorg voor heldere communicatie.")
+    record = _record(text, "**Ontwerpen** – Ontwerp een aantal 'standaard-arrangementen' om thuiszitters in beweging te krijgen.")
+    parts = [text[a:b] for a, b in quote_blocks(text, record)]
+    assert parts[1:] == ["wie het initiatief neemt/de regie voert;", "onder welke voorwaarden de leerling geplaatst wordt."]
+    assert parts[0].endswith("aandacht voor:")
+
+
 def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
     blocks = quote_blocks(NESTED, _record(NESTED, "negen keer te laat komen."))
     assert [NESTED[a:b] for a, b in blocks] == [

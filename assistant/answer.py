@@ -704,6 +704,40 @@ def _lists(text: str, blocks: list[tuple[int, int]]) -> bool:
     return len(blocks) > 1 and any(_is_item(text, lines[_line_at(lines, a)]) for a, _ in blocks)
 
 
+def _one_per_paragraph(quotes: list[list[Quote]]) -> list[list[Quote]]:
+    """Two quotes of one paragraph (one line of a passage) as one, in the document's order,
+    with what lies between them, when that stays within MAX_BLOCK_CHARS.
+
+    The sentences chosen one by one may be the first and the third of a paragraph
+    ("De VO scholen in Stichtse Vecht ..." / "De aansluiting ... wordt vormgegeven door
+    ..."): shown as two quotes, in the order they scored, they hide the sentence between
+    them ("Op deze scholen is ... het Regionaal Bureau Leerplicht actief").
+    """
+    kept: list[list[Quote]] = []
+    for group in quotes:
+        q = group[0]
+        if len(group) == 1 and len(q.parts) == 1 and len(q.starts) == 1 and not (q.lead or q.last_step):
+            text = q.node.get_content()
+            a, b = q.starts[0], q.starts[0] + len(q.parts[0])
+            line = (text.rfind("\n", 0, a) + 1, len(text) if text.find("\n", a) < 0 else text.find("\n", a))
+            for earlier in (e for g in kept for e in g):
+                if earlier.node.node_id != q.node.node_id or len(earlier.starts) != len(earlier.parts):
+                    continue
+                spots = [k for k, at in enumerate(earlier.starts) if line[0] <= at <= line[1]]
+                if len(spots) != 1:
+                    continue
+                k = spots[0]
+                start, end = min(a, earlier.starts[k]), max(b, earlier.starts[k] + len(earlier.parts[k]))
+                if end - start <= MAX_BLOCK_CHARS and end <= line[1]:
+                    earlier.parts[k], earlier.starts[k] = text[start:end], start
+                    break
+            else:
+                kept.append(group)
+            continue
+        kept.append(group)
+    return kept
+
+
 def _without_repeats(quotes: list[list[Quote]]) -> list[list[Quote]]:
     """The quotes (each with the quotes going on with its list) without one that an earlier
     one repeats, or a plain one that another quote of the same passage, or a list shown
@@ -1121,7 +1155,7 @@ class ExtractiveAnswerer:
                 self._add_quote(quotes, self._shown(step, evidence, sections),
                                 lead=NEXT_STEP_LEAD if k == 0 else ALTERNATIVE_LEAD,
                                 last_step=id(step) in last, new_only=True)
-        return compose(evidence.question, [q for group in _without_repeats(quotes) for q in group])
+        return compose(evidence.question, [q for group in _without_repeats(_one_per_paragraph(quotes)) for q in group])
 
     @staticmethod
     def _add_quote(quotes: list[list[Quote]], shown: tuple[list[tuple[BaseNode, list[tuple[int, int]]]], bool],

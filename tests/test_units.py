@@ -1823,3 +1823,25 @@ def test_a_place_name_that_is_also_a_dutch_word_is_a_place_only_with_a_capital()
     assert not lexicon.question_terms("Dat zal leiden tot een doorzettingsbesluit. Wat is de volgende stap?").places
     assert lexicon.question_terms("Hoe werkt het in Leiden?").places == {"leiden"}
     assert lexicon.question_terms("hoe werkt het in amsterdam?").places == {"amsterdam"}
+
+
+def test_two_quotes_of_one_paragraph_become_one_in_the_documents_order():
+    from llama_index.core.schema import TextNode
+
+    from assistant.answer import _one_per_paragraph
+    from assistant.cite import Quote
+
+    text = ("Eerste zin over Stichtse Vecht. Tweede zin: het Regionaal Bureau Leerplicht is actief. "
+            "Derde zin over het wijkteam.\nEen andere alinea.")
+    node = TextNode(id_="c", text=text)
+
+    def quote(sentence: str, **kw) -> list[Quote]:
+        return [Quote(node=node, parts=[sentence], starts=[text.index(sentence)], **kw)]
+
+    merged = _one_per_paragraph([quote("Derde zin over het wijkteam."), quote("Eerste zin over Stichtse Vecht.")])
+    assert [q.parts for g in merged for q in g] == [[text.split("\n")[0]]]  # with the sentence between them
+    # Another paragraph, or a quote shown as the next step, stays a quote of its own.
+    apart = _one_per_paragraph([quote("Eerste zin over Stichtse Vecht."), quote("Een andere alinea.")])
+    assert len(apart) == 2
+    step = _one_per_paragraph([quote("Eerste zin over Stichtse Vecht."), quote("Derde zin over het wijkteam.", lead="Daarna")])
+    assert len(step) == 2

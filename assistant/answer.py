@@ -612,7 +612,10 @@ def quote_blocks(
     With `siblings` (what an answer shows, not what is scored), a nested item comes
     with all the items of its short list: one item of "Duur van de plaatsing:" ("Na 4
     schoolweken tussenevaluatie") hides the rule its list states (8 weeks, then ...),
-    when the list is known to be whole (`list_whole`, see `_short_whole_list`).
+    when the list is known to be whole (`list_whole`, see `_short_whole_list`); and a
+    sentence comes with the rest of a longer paragraph (up to MAX_BLOCK_CHARS, half of it
+    for scoring): the rule it states often ends a sentence or two later ("... binnen 10
+    weken ... . ... . Het team voorziet ... binnen 48 uur in een plan ...").
     """
     lines = _lines(text)
     i = _line_at(lines, record.start)
@@ -654,7 +657,7 @@ def quote_blocks(
             break
         start = _previous_sentence(text, line, start)
     end = record.end
-    if line[1] - start <= MAX_BLOCK_CHARS // 2:
+    if line[1] - start <= (MAX_BLOCK_CHARS if siblings else MAX_BLOCK_CHARS // 2):
         end = line[1]
     blocks = [(start, end)]
     before = _next_line(text, lines, i, -1)

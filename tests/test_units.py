@@ -1845,3 +1845,13 @@ def test_two_quotes_of_one_paragraph_become_one_in_the_documents_order():
     assert len(apart) == 2
     step = _one_per_paragraph([quote("Eerste zin over Stichtse Vecht."), quote("Derde zin over het wijkteam.", lead="Daarna")])
     assert len(step) == 2
+
+
+def test_an_answer_shows_a_sentence_with_the_rest_of_a_longer_paragraph():
+    text = ("Het team komt in actie als school en ouders er niet binnen 10 weken uitkomen. " + "Tussenzin. " * 40
+            + "Het team voorziet binnen 48 uur in een plan.\nVolgende alinea.")
+    record = _record(text, "Het team komt in actie als school en ouders er niet binnen 10 weken uitkomen.")
+    scored = [text[a:b] for a, b in quote_blocks(text, record)]
+    shown = [text[a:b] for a, b in quote_blocks(text, record, siblings=True)]
+    assert scored == [record.text]  # what is scored stays the sentence (a longer block would cover more words)
+    assert shown == [text.split("\n")[0]]

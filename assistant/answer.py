@@ -908,8 +908,8 @@ class ExtractiveAnswerer:
         key = (chunk_id, record.start, whole_list)
         if key not in self._stems:
             # An item's own number ("**3.2**") is no number the question can ask about ("fase 2").
-            self._stems[key] = self.lexicon.stems(ITEM_NUMBER.sub(" ", block_text) + "\n" + section
-                                                  + _step_name(text, record.start))
+            self._stems[key] = self.lexicon.passage_stems(ITEM_NUMBER.sub(" ", block_text) + "\n" + section
+                                                          + _step_name(text, record.start))
         return self._stems[key]
 
     def _blocks(self, s: Scored) -> list[tuple[int, int]]:
@@ -927,7 +927,8 @@ class ExtractiveAnswerer:
         quoted = self._quote_text(best)
         meta = best.node.node.metadata
         missing = tuple(name for asked, shown, name in DETAILS if asked.search(evidence.question) and not shown.search(quoted))
-        stems = self.lexicon.stems(" ".join([ITEM_NUMBER.sub(" ", quoted), meta.get("section", ""), meta.get("title", "")]))
+        stems = self.lexicon.passage_stems(" ".join([ITEM_NUMBER.sub(" ", quoted), meta.get("section", ""),
+                                                     meta.get("title", "")]))
         return Signals(
             cosine=best.cosine,
             coverage=terms.coverage(self.lexicon, stems),

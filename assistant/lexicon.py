@@ -268,6 +268,11 @@ class Lexicon:
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
 
+    def passage_stems(self, text: str) -> set[str]:
+        """A passage's stems, with the joined forms of the separable verbs it splits
+        ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`)."""
+        return self.stems(text) | {stem for _verb, stems, _particle in self.separable_verbs(text) for stem in stems}
+
     @cached_property
     def vocab(self) -> list[str]:
         """The corpus stems, sorted (the candidates of a typing-error correction)."""

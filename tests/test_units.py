@@ -920,6 +920,17 @@ def test_a_split_separable_verb_is_read_as_the_documents_write_it():
     assert "aanvrag" not in lexicon.question_terms("Welke vraag stel ik aan de school?").terms
 
 
+def test_a_passage_that_splits_a_separable_verb_meets_the_joined_verb():
+    lexicon = Lexicon()
+    lexicon.df = {"aanmeld": 9, "meld": 20, "ouder": 60, "kind": 50, "schol": 80, "schriftelijk": 3}
+    terms = lexicon.question_terms("Wie meldt het kind aan bij een andere school?")
+    assert "aanmeld" in terms.terms
+    passage = "Ouders melden hun kind schriftelijk bij 1 school aan."
+    assert not terms.met("aanmeld", lexicon.stems(passage))
+    assert terms.met("aanmeld", lexicon.passage_stems(passage))
+    assert lexicon.passage_stems("Ouders melden het verzuim.") == lexicon.stems("Ouders melden het verzuim.")
+
+
 def test_a_typing_error_is_corrected_but_a_near_word_of_another_meaning_is_not():
     lexicon = Lexicon()
     lexicon.df = {"leerplicht": 50, "thuiszitter": 40, "inschrijv": 14, "informatie": 9, "opgehaald": 1,

@@ -40,10 +40,12 @@ DEFINING = [
 
 # A question that asks what a term means, or whether a case meets it.
 ASKS_DEFINITION = re.compile(
-    r"definitie|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
+    r"definitie|\bdefini(eer|ëer|er|ër)\w*|betekenis|\bbetekent\b|\bverst(aan|aat)\b|\bwat\s+(is|zijn)\s+(een\s+|de\s+|het\s+)?\w+\s*\??$|"
     r"\bwat\s+valt\s+onder\b|\bwanneer\s+(is|ben|spreek|spreekt|spreken|heet|heten|noem|noemt|noemen|geldt|telt)\b|"
     r"\bofficieel\b|\bis\s+(hij|zij|ze|het|die|dit|dat)\s+(dan\s+)?(al\s+)?een\b|\bwat\s+houdt\b|"
     r"\bbedoel(d|t|en)(\s+\w+)?\s+met\b|"
+    # "Tellen vierjarigen die niet naar school komen mee als thuiszitter?"
+    r"\b(telt|tellen)\b[^?.!]{0,60}?\bmee\s+als\b|"
     # "Is een consulent passend onderwijs er voor het po of het vo?": what the term stands for
     # (not who it is for: "Is de brugplaats er voor alle leerlingen?").
     r"^(is|zijn)\s+(een|de|het)\s+[\w -]+?\s+er\s+voor\s+(het\s+)?(po|vo|so|primair|voortgezet|speciaal|basisonderwijs)\b|"

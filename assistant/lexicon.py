@@ -57,6 +57,8 @@ QUESTION_STOPWORDS = {
     "noemt", "noemen", "noem", "genoemd", "zegt", "zeggen", "beschrijft", "vermeldt",  # what a document says
     "tegelijk", "tegelijkertijd", "helemaal", "ongeveer", "uiteindelijk", "daarop", "eruit", "zn",  # filler
     "hoelang", "telt",  # "hoelang" is "hoe lang"; "wanneer telt een kind als thuiszitter" asks a definition
+    "tellen", "definieert", "definieren", "definiëren", "gedefinieerd",  # ("tellen vierjarigen mee als ...")
+    "tussen",  # a preposition ("het verschil tussen Rotterdam en Utrecht")
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }

@@ -21,7 +21,9 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 WORD = re.compile(r"\w+", re.UNICODE)
 # Separable verbs split by "te": "in te schakelen" is read as "inschakelen" as well.
 TE_VERB = re.compile(
-    r"\b(aan|af|in|op|uit|mee|door|over|terug|voor|bij|na|om|toe|weg|vast|los|samen|tegen)\s+te\s+(\w+)",
+    # "op te vangen", also with an auxiliary between ("op te laten vangen": opvangen)
+    r"\b(aan|af|in|op|uit|mee|door|over|terug|voor|bij|na|om|toe|weg|vast|los|samen|tegen)\s+te\s+"
+    r"(?:(?:laten|gaan|komen|blijven|helpen|leren)\s+(?=\w+en\b))?(\w+)",
     re.IGNORECASE,
 )
 POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
@@ -263,7 +265,14 @@ class Lexicon:
         self.max_idf = self.idf_of_df(1) + 1.0
 
     def words(self, text: str) -> list[str]:
-        joined = [m.group(1).lower() + m.group(2).lower() for m in TE_VERB.finditer(text)]
+        joined = []
+        for m in TE_VERB.finditer(text):
+            word = m.group(1).lower() + m.group(2).lower()
+            joined.append(word)
+            if self.df and self._stemmer.stemWord(word) in self.df:
+                # The documents' own verb ("op te (laten) vangen": opvangen): its parts
+                # are no words of their own ("vangen" alone the documents never use).
+                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
         words = [STRONG_VERBS.get(w, w) for w in tokens(text) + joined if w not in self._stop]
         return [w for w in words if w not in self._stop]  # an infinitive may be a function word
 

@@ -1869,3 +1869,13 @@ def test_an_answer_shows_a_sentence_with_the_rest_of_a_longer_paragraph():
     shown = [text[a:b] for a, b in quote_blocks(text, record, siblings=True)]
     assert scored == [record.text]  # what is scored stays the sentence (a longer block would cover more words)
     assert shown == [text.split("\n")[0]]
+
+
+def test_a_te_infinitive_of_a_separable_verb_is_the_documents_verb():
+    lexicon = Lexicon()
+    lexicon.df = {"opvang": 5, "tijdelijk": 8, "sbo": 20, "meld": 30}
+    # "op te laten vangen" is "opvangen"; "vangen" alone is no word of the question.
+    terms = lexicon.question_terms("Kunnen we hem tijdelijk op te laten vangen op het SBO?")
+    assert "opvang" in terms.terms and not terms.oov
+    # A joined form the documents lack keeps the verb ("om te melden" is no "ommelden").
+    assert "meld" in lexicon.question_terms("Wie moet ik bellen om te melden?").terms

@@ -61,6 +61,7 @@ QUESTION_STOPWORDS = {
     "hoelang", "telt",  # "hoelang" is "hoe lang"; "wanneer telt een kind als thuiszitter" asks a definition
     "tellen", "definieert", "definieren", "definiëren", "gedefinieerd",  # ("tellen vierjarigen mee als ...")
     "tussen",  # a preposition ("het verschil tussen Rotterdam en Utrecht")
+    "noemde", "noemden", "niks", "zoiets", "meestal",  # as "noemt" and "niets"; filler
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }

@@ -61,7 +61,7 @@ QUESTION_STOPWORDS = {
     "hoelang", "telt",  # "hoelang" is "hoe lang"; "wanneer telt een kind als thuiszitter" asks a definition
     "tellen", "definieert", "definieren", "definiëren", "gedefinieerd",  # ("tellen vierjarigen mee als ...")
     "tussen",  # a preposition ("het verschil tussen Rotterdam en Utrecht")
-    "noemde", "noemden", "niks", "zoiets", "meestal",  # as "noemt" and "niets"; filler
+    "noemde", "noemden", "niks", "zoiets", "meestal", "netjes",  # as "noemt" and "niets"; filler
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }
@@ -269,11 +269,15 @@ class Lexicon:
         joined = []
         for m in TE_VERB.finditer(text):
             word = m.group(1).lower() + m.group(2).lower()
-            joined.append(word)
-            if self.df and self._stemmer.stemWord(word) in self.df:
+            if not self.df:
+                joined.append(word)  # (no corpus statistics: both readings)
+            elif self._stemmer.stemWord(word) in self.df:
                 # The documents' own verb ("op te (laten) vangen": opvangen): its parts
                 # are no words of their own ("vangen" alone the documents never use).
+                joined.append(word)
                 text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+            # else a joined form the documents never use ("uit te vinden", "op te pakken")
+            # is no word of the question: its verb is.
         words = [STRONG_VERBS.get(w, w) for w in tokens(text) + joined if w not in self._stop]
         return [w for w in words if w not in self._stop]  # an infinitive may be a function word
 

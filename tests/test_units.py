@@ -1879,3 +1879,4 @@ def test_a_te_infinitive_of_a_separable_verb_is_the_documents_verb():
     assert "opvang" in terms.terms and not terms.oov
     # A joined form the documents lack keeps the verb ("om te melden" is no "ommelden").
     assert "meld" in lexicon.question_terms("Wie moet ik bellen om te melden?").terms
+    assert "ommeld" not in lexicon.question_terms("Wie moet ik bellen om te melden?").oov

@@ -76,6 +76,8 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     # Who pulls the cart, who is in the end responsible: who has the regie.
     (re.compile(r"\b(trekt|trekken|trok)\s+de\s+kar\b|\beindverantwoordelijk\w*|\btouwtjes\s+in\s+handen\b", re.I),
      "regie", True),
+    # Utrecht's begrippenlijst: "Actietafel: Groot overleg (GO) waarbij ...".
+    (re.compile(r"\bgro(ot|te)\s+overleg\b", re.I), "actietafel", True),
     # What to go through at the end of a conversation is a checklist.
     (re.compile(r"\b(na\s*lopen|naloopt|afvinken|afstrepen)\b", re.I), "checklist", True),
     # "aan één stuk" / "achter elkaar": the documents say "aaneengesloten".

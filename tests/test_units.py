@@ -300,6 +300,8 @@ def test_abbreviations_are_expanded_only_in_capitals():
     assert "ontwikkelingsperspectiefplan" in normalise_query("Wie schrijft het OPP?")
     assert "intern begeleider" in normalise_query("wat doet de IB-er")
     assert normalise_query("is dat zo?") == "is dat zo?"
+    # The documents' own gloss: "Actietafel: Groot overleg (GO)".
+    assert "actietafel" in normalise_query("Binnen hoeveel tijd moet het grote overleg met ouders er zijn?")
 
 
 def test_a_spelled_out_form_is_also_met_by_its_abbreviation():

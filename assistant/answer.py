@@ -116,6 +116,12 @@ A_DURATION = re.compile(
     r"\w*weken|\w*week|\w*jaar|\w*jaren)\b",
     re.IGNORECASE,
 )
+# What answers "hoe lang": a length of time, not an age ("vanaf 4 jaar", "(5 – 16 jaar)", "4 jaar
+# oud"), or the moment it lasts until ("blijft verantwoordelijk tot een passende oplossing is gevonden").
+A_LENGTH = re.compile(rf"(?<!vanaf\s)(?<![–-]\s)(?<![–-])(?:{A_DURATION.pattern})(?!\s+oud)|"
+                      r"\b(?:tot|totdat)\s+(?:en\s+met|het\s+moment|een|de|het|dat|er|zij|hij|ze|zijn|haar)\b",
+                      re.IGNORECASE)
+HOW_LONG = re.compile(r"\bhoe\s*lang\b", re.IGNORECASE)
 WORD = re.compile(r"\w+", re.UNICODE)
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
 # "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
@@ -239,8 +245,9 @@ DETAILS = [
     (ASKS_WAIT, re.compile(rf"{WAITING}[^.!?]*?(?:{DURATION_SPAN.pattern})|(?:{DURATION_SPAN.pattern})[^.!?]*?{WAITING}",
                            re.IGNORECASE), "wachttijden"),
     # "Hoe lang duurt het Herstart-arrangement?" asks for a duration: a passage that names the
-    # arrangement but gives no length of time does not answer it.
-    (re.compile(r"\bhoe\s*lang\b(?=[^?.!]*\b(?:duurt|duren)\b)", re.IGNORECASE), A_DURATION, "duur"),
+    # arrangement but gives no length of time does not answer it. Nor does an age ("vanaf 4
+    # jaar") answer "Hoe lang mogen wij verzuimgegevens bewaren?".
+    (HOW_LONG, A_LENGTH, "duur"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),
@@ -990,13 +997,20 @@ class ExtractiveAnswerer:
 
     def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
-        scores close to the best (the best may talk about X without a number)."""
-        if not ranked or not COUNT_QUESTION.search(asking(question)):
+        scores close to the best (the best may talk about X without a number); for "hoe
+        lang", the best whose quote gives a length of time (or what it lasts until)."""
+        if not ranked:
+            return ranked
+        if COUNT_QUESTION.search(asking(question)):
+            answers = lambda s: self._counts_asked_noun(question, self._shown_text(s))  # noqa: E731
+        elif HOW_LONG.search(question):
+            answers = lambda s: bool(A_LENGTH.search(self._quote_text(s)))  # noqa: E731
+        else:
             return ranked
         for i, s in enumerate(ranked):
             if s.score < ranked[0].score - COUNT_MARGIN:
                 break
-            if self._counts_asked_noun(question, self._shown_text(s)):
+            if answers(s):
                 return [s] + ranked[:i] + ranked[i + 1 :] if i else ranked
         return ranked
 

@@ -1032,7 +1032,14 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert shows("Hoe laat begint de school?", "De school begint om 8.30 uur.")
     assert not shows("Hoe laat gaat de school uit?", "De school meldt het verzuim.")
     assert shows("Hoe laat gaat de school uit?", "De school gaat om 15.15 uit.")
-    assert shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")
+    # Any "hoe lang" asks for a length of time or what it lasts until; an age gives neither.
+    assert not shows("Hoe lang mag een leerling te laat komen?", "De school meldt het verzuim.")
+    assert not shows("Hoe lang mogen wij verzuimgegevens bewaren volgens de AVG?",
+                     "Meldt volledig verzuim van leerling (vanaf 4 jaar) bij de schoolcontactpersoon.")
+    assert not shows("Hoe lang is een leerling leerplichtig?", "Een leerplichtige (5 – 16 jaar) jongere.")
+    assert shows("Hoe lang is een leerling leerplichtig?", "Leerplichtig tot en met het schooljaar waarin hij 16 wordt.")
+    assert shows("Hoe lang blijft de school verantwoordelijk?",
+                 "De school blijft verantwoordelijk tot een passende oplossing is gevonden.")
     # "Hoe lang duurt ...?" asks for a length of time: a quote that only names the thing gives none.
     herstart = "De leerling krijgt een passend arrangement van PPO (zoals Herstart)."
     assert not shows("Hoe lang duurt het Herstart-arrangement van PPO?", herstart)
@@ -1041,7 +1048,7 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     for quote in ("Het gesprek duurt ongeveer 1,5 uur.", "De plaatsing duurt maximaal een schooljaar.",
                   "Het traject duurt dertien weken.", "Dat duurt anderhalf jaar.", "Binnen 24 uur."):
         assert shows("Hoe lang duurt het?", quote), quote
-    assert shows("Hoe lang blijft de school verantwoordelijk? En als het langer duurt?", herstart)  # two sentences
+    assert not shows("Hoe lang blijft de school verantwoordelijk? En als het langer duurt?", herstart)
     # A penalty is a detail too; asking whether a step may be taken is not.
     duo = "Een school is verplicht om ongeoorloofd verzuim digitaal te melden bij DUO."
     assert not shows("Welke straf krijgt een school die ongeoorloofd verzuim niet meldt bij DUO?", duo)

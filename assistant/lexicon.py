@@ -62,6 +62,7 @@ QUESTION_STOPWORDS = {
     "tellen", "definieert", "definieren", "definiëren", "gedefinieerd",  # ("tellen vierjarigen mee als ...")
     "tussen",  # a preposition ("het verschil tussen Rotterdam en Utrecht")
     "noemde", "noemden", "niks", "zoiets", "meestal", "netjes",  # as "noemt" and "niets"; filler
+    "elk", "elke", "ieder", "iedere", "beide", "beiden", "allebei",  # "in elk van beide regio's"
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
 }

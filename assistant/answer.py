@@ -122,6 +122,9 @@ A_LENGTH = re.compile(rf"(?<!vanaf\s)(?<![–-]\s)(?<![–-])(?:{A_DURATION.patt
                       r"\b(?:tot|totdat)\s+(?:en\s+met|het\s+moment|een|de|het|dat|er|zij|hij|ze|zijn|haar)\b",
                       re.IGNORECASE)
 HOW_LONG = re.compile(r"\bhoe\s*lang\b", re.IGNORECASE)
+# "In welk jaar ...?" asks for a year.
+WHICH_YEAR = re.compile(r"\b(in\s+)?welk(e)?\s+(jaar|jaartal)\b|\bsinds\s+welk\s+jaar\b", re.IGNORECASE)
+A_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 WORD = re.compile(r"\w+", re.UNICODE)
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
 # "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
@@ -248,6 +251,7 @@ DETAILS = [
     # arrangement but gives no length of time does not answer it. Nor does an age ("vanaf 4
     # jaar") answer "Hoe lang mogen wij verzuimgegevens bewaren?".
     (HOW_LONG, A_LENGTH, "duur"),
+    (WHICH_YEAR, A_YEAR, "jaartal"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),
@@ -995,18 +999,35 @@ class ExtractiveAnswerer:
             self._word_cache[word] = self.lexicon.stems(word)
         return self._word_cache[word]
 
-    def _prefer_counting(self, question: str, ranked: list[Scored]) -> list[Scored]:
+    def _prefer_counting(self, question: str, ranked: list[Scored], named: list[str] = ()) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
         scores close to the best (the best may talk about X without a number); for "hoe
-        lang", the best whose quote gives a length of time (or what it lasts until)."""
+        lang", the best whose quote gives a length of time (or what it lasts until); for "in
+        welk jaar", the best that gives a year. A comparison does so in each named region,
+        whose best is quoted whatever its score (see `_select`)."""
         if not ranked:
             return ranked
         if COUNT_QUESTION.search(asking(question)):
             answers = lambda s: self._counts_asked_noun(question, self._shown_text(s))  # noqa: E731
         elif HOW_LONG.search(question):
             answers = lambda s: bool(A_LENGTH.search(self._quote_text(s)))  # noqa: E731
+        elif WHICH_YEAR.search(question):
+            answers = lambda s: bool(A_YEAR.search(self._quote_text(s)))  # noqa: E731
         else:
             return ranked
+        ranked = self._first_answering(ranked, answers)
+        if len(named) > 1:
+            out = list(ranked)
+            for region in named:
+                places = [i for i, s in enumerate(out) if s.node.node.metadata.get("region") == region]
+                for i, s in zip(places, self._first_answering([out[i] for i in places], answers)):
+                    out[i] = s
+            return out
+        return ranked
+
+    @staticmethod
+    def _first_answering(ranked: list[Scored], answers: Callable[[Scored], bool]) -> list[Scored]:
+        """`ranked` with its best answering candidate first, when it scores within COUNT_MARGIN."""
         for i, s in enumerate(ranked):
             if s.score < ranked[0].score - COUNT_MARGIN:
                 break
@@ -1141,7 +1162,7 @@ class ExtractiveAnswerer:
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
         named = evidence.named
-        ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named))
+        ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named), named)
         primary_only = ""
         if asks_secondary(evidence.question):
             # A po protocol's rules are not those of a secondary school: only passages from

@@ -1054,6 +1054,9 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
                   "Het traject duurt dertien weken.", "Dat duurt anderhalf jaar.", "Binnen 24 uur."):
         assert shows("Hoe lang duurt het?", quote), quote
     assert not shows("Hoe lang blijft de school verantwoordelijk? En als het langer duurt?", herstart)
+    # "In welk jaar ...?" asks for a year.
+    assert not shows("In welk jaar moest dat doel gehaald zijn?", "Geen kind zit langer dan drie maanden thuis.")
+    assert shows("In welk jaar moest dat doel gehaald zijn?", "In 2023 is voor iedere thuiszitter een aanbod gevonden.")
     # A penalty is a detail too; asking whether a step may be taken is not.
     duo = "Een school is verplicht om ongeoorloofd verzuim digitaal te melden bij DUO."
     assert not shows("Welke straf krijgt een school die ongeoorloofd verzuim niet meldt bij DUO?", duo)

@@ -42,7 +42,7 @@ from assistant.glossary import Entry, defines
 from assistant.index import SentenceRecord
 from assistant.lexicon import DIGITS, REGION_WORDS, Lexicon, QuestionTerms
 from assistant.next_step import STEP_ITEM, asks_next_step, situation, step_after
-from assistant.normalise import LABEL_KINDS, Normalised, label_pattern, sentences
+from assistant.normalise import LABEL_KINDS, Normalised, is_asking, label_pattern, sentences
 from assistant.section import Section, rebuild
 from assistant.sector import asks_secondary, covers_secondary
 
@@ -170,7 +170,7 @@ COUNTED_AS = {
 def asking(question: str) -> str:
     """The sentences of a question that ask ("...?", "...?!"); all of it when none does. What is
     told ("Niemand heeft zicht op hoeveel kinderen er thuiszitten.") asks for no count."""
-    asked = [s for s in sentences(question) if s.rstrip().rstrip("!").endswith("?")]
+    asked = [s for s in sentences(question) if is_asking(s)]
     return " ".join(asked) if asked else question
 
 

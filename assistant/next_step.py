@@ -24,7 +24,7 @@ from llama_index.core.schema import BaseNode
 
 from assistant.chunk import BULLET, HEADING, following_ids, indent
 from assistant.cite import shown_heading
-from assistant.normalise import sentences
+from assistant.normalise import is_asking, sentences
 
 # "Wat is de volgende stap?", "Wat gebeurt er daarna?", "Wat nu?", "... wat dan?"
 NEXT_QUESTION = re.compile(
@@ -59,7 +59,7 @@ def situation(question: str, regions: Iterable[str] = ()) -> str:
     (Keeping it as a sentence, "Wat moet de school doen?", lost two paraphrase answers.)
     Unchanged when nothing but the asking is said."""
     parts = sentences(question)
-    asks = [s.rstrip().endswith("?") and bool(NEXT_QUESTION.search(s)) for s in parts]
+    asks = [is_asking(s) and bool(NEXT_QUESTION.search(s)) for s in parts]
     if not any(asks) or all(asks):
         return question  # nothing asks, or nothing but the asking is said
     quiet = ASKING_WORDS | {r.lower() for r in regions}

@@ -141,6 +141,11 @@ def sentences(question: str) -> list[str]:
     return re.split(r"(?<=[.?!])\s+", question.strip())
 
 
+def is_asking(sentence: str) -> bool:
+    """Whether a sentence of a question asks ("...?", "...?!") rather than tells."""
+    return sentence.rstrip().rstrip("!").endswith("?")
+
+
 def label_pattern(label: str) -> re.Pattern:
     """Where a heading carries `label` ("fase 1"): the same kind and number, not "fase 10"."""
     kind, number = label.split()

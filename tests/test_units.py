@@ -1730,6 +1730,7 @@ def test_a_next_step_question_is_searched_by_the_situation_it_describes():
         "Hij zit thuis. Ouders willen niet meewerken")
     assert situation("Ouders komen niet opdagen, ook niet na een tweede oproep. Wat nu?", regions) == (
         "Ouders komen niet opdagen, ook niet na een tweede oproep.")
+    assert situation("Ouders komen niet opdagen. Wat nu?!", regions) == "Ouders komen niet opdagen."  # as asking()
     # Only a question asks: "daarna" in a description describes.
     described = "De IB-er heeft het besproken met ouders en daarna met het kernteam. Het verzuim loopt op. Wat nu?"
     assert situation(described, regions) == (

@@ -116,14 +116,48 @@ A_DURATION = re.compile(
     r"\w*weken|\w*week|\w*jaar|\w*jaren)\b",
     re.IGNORECASE,
 )
-# What answers "hoe lang": a length of time, not an age ("vanaf 4 jaar", "(5 – 16 jaar)", "4 jaar
-# oud"), or the moment it lasts until ("blijft verantwoordelijk tot een passende oplossing is gevonden").
-A_LENGTH = re.compile(rf"(?<!vanaf\s)(?<![–-]\s)(?<![–-])(?:{A_DURATION.pattern})(?!\s+oud)|"
-                      r"\b(?:tot|totdat)\s+(?:en\s+met|het\s+moment|een|de|het|dat|er|zij|hij|ze|zijn|haar)\b",
-                      re.IGNORECASE)
-HOW_LONG = re.compile(r"\bhoe\s*lang\b", re.IGNORECASE)
-# "In welk jaar ...?" asks for a year.
-WHICH_YEAR = re.compile(r"\b(in\s+)?welk(e)?\s+(jaar|jaartal)\b|\bsinds\s+welk\s+jaar\b", re.IGNORECASE)
+# An age, not a length of time: "vanaf 4 jaar", "(5 – 16 jaar)", "tussen de 5 en 16 jaar",
+# "kinderen van 12 jaar", "4 jaar oud", "4 jaar en ouder".
+AGE = re.compile(
+    rf"\b(?:vanaf|tot(?:\s+en\s+met)?|t/m|tussen(?:\s+de)?|en|(?:leerlingen?|kind(?:eren)?|jongeren?)\s+van)\s+"
+    rf"(?:\d+|{NUMBER_WORDS})(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+jaar\b|"
+    r"\b\d+\s*[–-]\s*\d+\s+jaar\b|\b(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:oud|en\s+ouder)\b",
+    re.IGNORECASE,
+)
+# What something lasts until: "leerplichtig tot en met het schooljaar ...", "totdat ...", "blijft
+# verantwoordelijk tot een passende oplossing is gevonden" (not "leidt tot een melding").
+UNTIL = re.compile(
+    r"\btot\s+en\s+met\b|\btotdat\b|\b(?:blijft|blijven|duurt|duren|geldt|gelden|loopt|lopen|bewaar\w*)\b"
+    r"[^.?!]{0,80}?\btot\s+(?:het\s+moment|een|de|het|dat|er|zij|hij|ze|zijn|haar)\b",
+    re.IGNORECASE,
+)
+
+
+class _GivesLength:
+    """What answers "hoe lang": a length of time that is not an age, or what it lasts until
+    (a pattern's `search`, as DETAILS expects)."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return bool(UNTIL.search(text) or A_DURATION.search(AGE.sub(" ", text)))
+
+
+class _InAsking:
+    """A pattern searched in the sentences of a question that ask (see `asking`): "Ik weet
+    niet hoe lang hij nog thuis blijft. Wie moet ik bellen?" does not ask how long."""
+
+    def __init__(self, pattern: re.Pattern):
+        self.pattern = pattern
+
+    def search(self, question: str) -> re.Match | None:
+        return self.pattern.search(asking(question))
+
+
+GIVES_LENGTH = _GivesLength()
+HOW_LONG = _InAsking(re.compile(r"\bhoe\s*lang\b", re.IGNORECASE))
+# "In welk jaar ...?" asks for a year (not "vanaf welk jaar", an age, nor "in welk jaar zit hij", a grade).
+WHICH_YEAR = _InAsking(re.compile(r"\b(?:in|sinds)\s+welk\s+jaar\b(?!\s+(?:zit|zitten|zat|groep))|\bwelke?\s+jaartal\b",
+                                  re.IGNORECASE))
 A_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 WORD = re.compile(r"\w+", re.UNICODE)
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
@@ -250,7 +284,7 @@ DETAILS = [
     # "Hoe lang duurt het Herstart-arrangement?" asks for a duration: a passage that names the
     # arrangement but gives no length of time does not answer it. Nor does an age ("vanaf 4
     # jaar") answer "Hoe lang mogen wij verzuimgegevens bewaren?".
-    (HOW_LONG, A_LENGTH, "duur"),
+    (HOW_LONG, GIVES_LENGTH, "duur"),
     (WHICH_YEAR, A_YEAR, "jaartal"),
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
@@ -735,8 +769,9 @@ def _one_per_paragraph(quotes: list[list[Quote]]) -> list[list[Quote]]:
             a, b = q.starts[0], q.starts[0] + len(q.parts[0])
             line = (text.rfind("\n", 0, a) + 1, len(text) if text.find("\n", a) < 0 else text.find("\n", a))
             for earlier in (e for g in kept for e in g):
-                if earlier.node.node_id != q.node.node_id or len(earlier.starts) != len(earlier.parts):
-                    continue
+                if earlier.node.node_id != q.node.node_id or len(earlier.starts) != len(earlier.parts) \
+                        or earlier.lead or earlier.last_step:
+                    continue  # (not into a quote shown as the next step)
                 spots = [k for k, at in enumerate(earlier.starts) if line[0] <= at <= line[1]]
                 if len(spots) != 1:
                     continue
@@ -1010,7 +1045,7 @@ class ExtractiveAnswerer:
         if COUNT_QUESTION.search(asking(question)):
             answers = lambda s: self._counts_asked_noun(question, self._shown_text(s))  # noqa: E731
         elif HOW_LONG.search(question):
-            answers = lambda s: bool(A_LENGTH.search(self._quote_text(s)))  # noqa: E731
+            answers = lambda s: GIVES_LENGTH.search(self._quote_text(s))  # noqa: E731
         elif WHICH_YEAR.search(question):
             answers = lambda s: bool(A_YEAR.search(self._quote_text(s)))  # noqa: E731
         else:

@@ -605,7 +605,7 @@ class SentenceStore:
             offset += PAGE
         for chunk_id, records in fresh.items():
             self._cache[chunk_id] = sorted(records, key=lambda r: r.start)
-        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0), np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._exact = (ids, np.asarray(regions), matrix / np.where(norms == 0, 1, norms))
         return True

@@ -23,7 +23,7 @@ WORD = re.compile(r"\w+", re.UNICODE)
 TE_VERB = re.compile(
     # "op te vangen", also with an auxiliary between ("op te laten vangen": opvangen)
     r"\b(aan|af|in|op|uit|mee|door|over|terug|voor|bij|na|om|toe|weg|vast|los|samen|tegen)\s+te\s+"
-    r"(?:(?:laten|gaan|komen|blijven|helpen|leren)\s+(?=\w+en\b))?(\w+)",
+    r"(?:(laten|gaan|komen|blijven|helpen|leren)\s+(?=\w+en\b))?(\w+)",
     re.IGNORECASE,
 )
 POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
@@ -269,14 +269,20 @@ class Lexicon:
     def words(self, text: str) -> list[str]:
         joined = []
         for m in TE_VERB.finditer(text):
-            word = m.group(1).lower() + m.group(2).lower()
+            particle, auxiliary, verb = (g.lower() if g else g for g in m.groups())
+            # "op te laten vangen" is opvangen; "door te gaan tegen ..." is doorgaan (the
+            # word after the auxiliary was no verb).
+            readings = [(particle + verb, m.end())] + ([(particle + auxiliary, m.start(3))] if auxiliary else [])
             if not self.df:
-                joined.append(word)  # (no corpus statistics: both readings)
-            elif self._stemmer.stemWord(word) in self.df:
-                # The documents' own verb ("op te (laten) vangen": opvangen): its parts
-                # are no words of their own ("vangen" alone the documents never use).
-                joined.append(word)
-                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+                joined.extend(word for word, _ in readings)  # (no corpus statistics: every reading)
+                continue
+            for word, end in readings:
+                if self._stemmer.stemWord(word) in self.df:
+                    # The documents' own verb: its parts are no words of their own ("vangen"
+                    # alone the documents never use).
+                    joined.append(word)
+                    text = text[: m.start()] + " " * (end - m.start()) + text[end:]
+                    break
             # else a joined form the documents never use ("uit te vinden", "op te pakken")
             # is no word of the question: its verb is.
         words = [STRONG_VERBS.get(w, w) for w in tokens(text) + joined if w not in self._stop]

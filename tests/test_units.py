@@ -1054,7 +1054,15 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
                   "Het traject duurt dertien weken.", "Dat duurt anderhalf jaar.", "Binnen 24 uur."):
         assert shows("Hoe lang duurt het?", quote), quote
     assert not shows("Hoe lang blijft de school verantwoordelijk? En als het langer duurt?", herstart)
-    # "In welk jaar ...?" asks for a year.
+    # Not a length: an age in other words, a "tot" that is no "until"; and a "hoe lang" that is told, not asked.
+    for quote in ("Voor kinderen van 5 tot 16 jaar.", "Leerlingen tussen de 5 en 16 jaar.", "Dit leidt tot een melding.",
+                  "Vanaf  4 jaar.", "Kinderen van 4 jaar en ouder."):
+        assert not shows("Hoe lang bewaren we de gegevens?", quote), quote
+    assert shows("Hoe lang geldt een vrijstelling?", "Een vrijstelling geldt voor de duur van een schooljaar.")
+    assert shows("Ik weet niet hoe lang hij nog thuis blijft. Wie moet ik bellen?", "Bel de leerplichtambtenaar.")
+    # "In welk jaar ...?" asks for a year (not "vanaf welk jaar", an age, nor a grade).
+    assert shows("Vanaf welk jaar is een kind leerplichtig?", "Een kind is leerplichtig vanaf 5 jaar.")
+    assert shows("In welk jaar zit hij als hij 12 is?", "In groep 8.")
     assert not shows("In welk jaar moest dat doel gehaald zijn?", "Geen kind zit langer dan drie maanden thuis.")
     assert shows("In welk jaar moest dat doel gehaald zijn?", "In 2023 is voor iedere thuiszitter een aanbod gevonden.")
     # A penalty is a detail too; asking whether a step may be taken is not.
@@ -1877,6 +1885,8 @@ def test_two_quotes_of_one_paragraph_become_one_in_the_documents_order():
     assert len(apart) == 2
     step = _one_per_paragraph([quote("Eerste zin over Stichtse Vecht."), quote("Derde zin over het wijkteam.", lead="Daarna")])
     assert len(step) == 2
+    before = _one_per_paragraph([quote("Derde zin over het wijkteam.", lead="Daarna"), quote("Eerste zin over Stichtse Vecht.")])
+    assert [q.parts for g in before for q in g] == [["Derde zin over het wijkteam."], ["Eerste zin over Stichtse Vecht."]]
 
 
 def test_an_answer_shows_a_sentence_with_the_rest_of_a_longer_paragraph():
@@ -1895,6 +1905,24 @@ def test_a_te_infinitive_of_a_separable_verb_is_the_documents_verb():
     # "op te laten vangen" is "opvangen"; "vangen" alone is no word of the question.
     terms = lexicon.question_terms("Kunnen we hem tijdelijk op te laten vangen op het SBO?")
     assert "opvang" in terms.terms and not terms.oov
+    # The word after an auxiliary may be no verb: "door te gaan tegen ..." is doorgaan.
+    lexicon.df["doorgan"] = 3
+    assert "doorgan" in lexicon.question_terms("Mogen we door te gaan tegen de afspraak in?").terms
     # A joined form the documents lack keeps the verb ("om te melden" is no "ommelden").
     assert "meld" in lexicon.question_terms("Wie moet ik bellen om te melden?").terms
     assert "ommeld" not in lexicon.question_terms("Wie moet ik bellen om te melden?").oov
+
+
+def test_an_empty_sentence_collection_preloads_to_an_empty_search():
+    from assistant.index import SentenceStore
+
+    class Empty:
+        def count(self):
+            return 0
+
+        def get(self, **_):
+            return {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+
+    store = SentenceStore(Empty(), 1)
+    assert store.preload()
+    assert store.nearest([0.1, 0.2], 8) == []

@@ -34,7 +34,7 @@ from typing import Callable, Protocol
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeWithScore
 
-from assistant.chunk import BULLET, HEADING, indent, introduces_list, section_of
+from assistant.chunk import BULLET, HEADING, indent, introduces_list, line_sentences, section_of
 from assistant.cite import (ALTERNATIVE_LEAD, LIST_GOES_ON_LEAD, NEXT_STEP_LEAD, REGION_PHRASE, Answer, Quote, compose,
                             shown_heading)
 from assistant.config import Settings
@@ -572,10 +572,11 @@ def shows_part_of_list(text: str, record: SentenceRecord, blocks: list[tuple[int
 
 
 def _previous_sentence(text: str, line: tuple[int, int], start: int) -> int:
-    """Start of the sentence before the one at `start`, within its paragraph line."""
-    before = text[line[0] : start].rstrip()
-    ends = [m.end() for m in re.finditer(r"[.!?]\s+", before)]
-    return line[0] + ends[-1] if ends else _content_start(text, line)
+    """Start of the sentence before the one at `start`, within its paragraph line, as the
+    sentence records split it (not at an abbreviation's full stop: "evt. andere partijen")."""
+    body = _content_start(text, line)
+    starts = [body + s for s, _ in line_sentences(text[body : line[1]]) if body + s < start]
+    return starts[-1] if starts else body
 
 
 def _run_start(text: str, lines: list, i: int) -> int:

@@ -370,12 +370,12 @@ def sentence_spans(text: str) -> list[Span]:
         lead = BULLET.match(line)
         body_start = line_start + (lead.end() if lead else len(line) - len(line.lstrip()))
         body = text[body_start : line_start + len(line.rstrip())]
-        line_spans = [Span(body_start + s, body_start + e) for s, e in _line_sentences(body)]
+        line_spans = [Span(body_start + s, body_start + e) for s, e in line_sentences(body)]
         spans.extend(sp for sp in line_spans if len(text[sp.start:sp.end].strip()) >= 3)
     return spans
 
 
-def _line_sentences(body: str) -> list[tuple[int, int]]:
+def line_sentences(body: str) -> list[tuple[int, int]]:
     """(start, end) of the sentences of one line's text, by Punkt for Dutch.
 
     A "sentence" that starts in lower case continues the previous one (an
@@ -408,7 +408,7 @@ def split_sentences(text: str) -> list[str]:
     for line in text.splitlines(keepends=True):
         lead = BULLET.match(line)
         offset = lead.end() if lead else 0
-        starts = [offset + s for s, _ in _line_sentences(line[offset:])] or [0]
+        starts = [offset + s for s, _ in line_sentences(line[offset:])] or [0]
         starts[0] = 0
         pieces.extend(line[a:b] for a, b in zip(starts, starts[1:] + [len(line)]))
     return [p for p in pieces if p]

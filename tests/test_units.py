@@ -1926,3 +1926,11 @@ def test_an_empty_sentence_collection_preloads_to_an_empty_search():
     store = SentenceStore(Empty(), 1)
     assert store.preload()
     assert store.nearest([0.1, 0.2], 8) == []
+
+
+def test_a_quote_that_refers_back_starts_at_the_whole_sentence_before():
+    # "evt." is no sentence end: the quote starts at "De leerplichtambtenaar", not "andere partijen)".
+    text = ("De leerplichtambtenaar houdt zicht of iedereen (kind, ouders, school en evt. andere partijen) zijn best "
+            "doet. Zij zijn dan ook aanspreekbaar op de afspraken.")
+    record = _record(text, "Zij zijn dan ook aanspreekbaar op de afspraken.")
+    assert [text[a:b] for a, b in quote_blocks(text, record)][0].startswith("De leerplichtambtenaar houdt zicht")

@@ -231,9 +231,13 @@ ASKS_NOW = re.compile(rf"^(?=.*{NOW})(?=.*(?:{STATE}))(?!.*{RULE})", re.IGNORECA
 WAITING = r"\b(?:wachtlijst|wachttijd)\w*"
 ASKS_WAIT = re.compile(rf"^(?!.*{NOW})(?=.*\bhoe\s+(?:lang|groot)\s+(?:is|zijn|duurt|duren)\s+(?:de|het|een)\s+"
                        rf"(?:\w+\s+)?{WAITING})(?!.*{RULE})", re.IGNORECASE | re.DOTALL)
+# Details whose question also puts first a close candidate that gives them (see
+# `_prefer_answering`); part of DETAILS.
+RANKED_DETAILS = [(HOW_LONG, GIVES_LENGTH, "duur"), (WHICH_YEAR, A_YEAR, "jaartal")]
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty, a benefit,
-# today's figures or a person's name (the documents name roles, not people).
+# today's figures, a length of time, a year or a person's name (the documents
+# name roles, not people).
 # (asked, shown, what a refusal says the documents do not give)
 DETAILS = [
     (re.compile(r"\b(e-?)?mail-?adres(sen)?\b|\bwat\s+is\s+(het|de|hun|zijn|haar)\s+e-?mail\b", re.IGNORECASE),
@@ -284,8 +288,7 @@ DETAILS = [
     # "Hoe lang duurt het Herstart-arrangement?" asks for a duration: a passage that names the
     # arrangement but gives no length of time does not answer it. Nor does an age ("vanaf 4
     # jaar") answer "Hoe lang mogen wij verzuimgegevens bewaren?".
-    (HOW_LONG, GIVES_LENGTH, "duur"),
-    (WHICH_YEAR, A_YEAR, "jaartal"),
+    *RANKED_DETAILS,
     (re.compile(r"\b(hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(de|het|onze|mijn)\s+\w*(ambtenaar|persoon|directeur|"
                 r"consulent|begeleider|medewerker|coördinator|coordinator|arts)\b", re.IGNORECASE),
      re.compile(r"\b(mevrouw|meneer|dhr|mevr|mw)\b\.?|\b[A-Z][a-z]+ (van |de |van de )?[A-Z][a-z]+\b"),
@@ -768,7 +771,8 @@ def _one_per_paragraph(quotes: list[list[Quote]]) -> list[list[Quote]]:
         if len(group) == 1 and len(q.parts) == 1 and len(q.starts) == 1 and not (q.lead or q.last_step):
             text = q.node.get_content()
             a, b = q.starts[0], q.starts[0] + len(q.parts[0])
-            line = (text.rfind("\n", 0, a) + 1, len(text) if text.find("\n", a) < 0 else text.find("\n", a))
+            lines = _lines(text)
+            line = lines[_line_at(lines, a)]
             for earlier in (e for g in kept for e in g):
                 if earlier.node.node_id != q.node.node_id or len(earlier.starts) != len(earlier.parts) \
                         or earlier.lead or earlier.last_step:
@@ -1035,7 +1039,7 @@ class ExtractiveAnswerer:
             self._word_cache[word] = self.lexicon.stems(word)
         return self._word_cache[word]
 
-    def _prefer_counting(self, question: str, ranked: list[Scored], named: list[str] = ()) -> list[Scored]:
+    def _prefer_answering(self, question: str, ranked: list[Scored], named: list[str] = ()) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
         scores close to the best (the best may talk about X without a number); for "hoe
         lang", the best whose quote gives a length of time (or what it lasts until); for "in
@@ -1043,12 +1047,11 @@ class ExtractiveAnswerer:
         whose best is quoted whatever its score (see `_select`)."""
         if not ranked:
             return ranked
+        shown = next((shown for asked, shown, _ in RANKED_DETAILS if asked.search(question)), None)
         if COUNT_QUESTION.search(asking(question)):
             answers = lambda s: self._counts_asked_noun(question, self._shown_text(s))  # noqa: E731
-        elif HOW_LONG.search(question):
-            answers = lambda s: GIVES_LENGTH.search(self._quote_text(s))  # noqa: E731
-        elif WHICH_YEAR.search(question):
-            answers = lambda s: bool(A_YEAR.search(self._quote_text(s)))  # noqa: E731
+        elif shown is not None:
+            answers = lambda s: bool(shown.search(self._quote_text(s)))  # noqa: E731
         else:
             return ranked
         ranked = self._first_answering(ranked, answers)
@@ -1198,7 +1201,7 @@ class ExtractiveAnswerer:
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
         named = evidence.named
-        ranked = self._prefer_counting(evidence.question, self._score(evidence, terms, named), named)
+        ranked = self._prefer_answering(evidence.question, self._score(evidence, terms, named), named)
         primary_only = ""
         if asks_secondary(evidence.question):
             # A po protocol's rules are not those of a secondary school: only passages from

@@ -28,6 +28,9 @@ TE_VERB = re.compile(
 )
 POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
 CLITIC_N = re.compile(r"(?<=\w)['’]n\b")  # "zo'n": the article, not a word "n"
+# Spoken contractions, read as the word they stand for (a function word): "z'n", "m'n", "'t", "d'r".
+CONTRACTIONS = {"z'n": "zijn", "m'n": "mijn", "'t": "het", "d'r": "haar"}
+CONTRACTION = re.compile(r"(?<!\w)(z['’]n|m['’]n|['’]t|d['’]r)(?!\w)")
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 # A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
 # "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, a preposition or
@@ -65,6 +68,11 @@ QUESTION_STOPWORDS = {
     "elk", "elke", "ieder", "iedere", "beide", "beiden", "allebei",  # "in elk van beide regio's"
     "naast", "vergelijk", "vergelijken", "vergeleken", "vergelijking", "tegenover",  # what kind of question
     "heet", "werden",  # function words whose stems are not ("heet" -> "het"); "overig" -> "over" is content
+    # Past and other forms of auxiliaries whose stems the documents use as words ("moest" -> "moet").
+    "moest", "moesten", "mocht", "mochten", "konden", "zullen", "zult", "wilde", "wilden", "wou",
+    "hoefde", "hoefden", "hebt", "hadden", "bent", "word",
+    "hen", "elkaar", "niemand", "iedereen", "nergens", "ergens", "alle",  # pronouns and determiners
+    "zowel", "noch", "zoals", "misschien", "ding", "dingen",  # conjunctions and filler
 }
 # Pronominal adverbs ("waarvan", "daarmee", "hierna", "ervoor") stand for something named
 # elsewhere: function words, however rare their spelling.
@@ -152,7 +160,8 @@ AGE_ADJECTIVE = re.compile(rf"\b(\d{{1,2}}|{'|'.join(DIGITS)})-?jarig(?:e|en)?\b
 def tokens(text: str) -> list[str]:
     """Lower-case words, with "swv's" as "swv" (not "swv" and "s"), number words as
     digits, "%" / "percentage" as "procent" and "vierjarige" as "4 jaar"."""
-    text = AGE_ADJECTIVE.sub(r"\1 jaar", CLITIC_N.sub("", POSSESSIVE_S.sub("", text.lower())))
+    text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1).replace("’", "'")], text.lower())
+    text = AGE_ADJECTIVE.sub(r"\1 jaar", CLITIC_N.sub("", POSSESSIVE_S.sub("", text)))
     words = WORD.findall(text.replace("%", " procent "))
     return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words]
 

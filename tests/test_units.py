@@ -1480,6 +1480,17 @@ def test_pronominal_adverbs_are_function_words():
     assert {"buurtteam", "gezin", "kind"} <= set(words)
 
 
+def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
+    lexicon = Lexicon()
+    lexicon.df = {"moet": 40, "doel": 3, "jar": 12, "kind": 30, "zestiend": 1}
+    # "moest" stems to "moet", a word the documents use: still no topic of the question.
+    terms = lexicon.question_terms("Zowel Utrecht als Rotterdam: in welk jaar moest dat doel volgens hen gehaald zijn?")
+    assert {"moet", "hen", "zowel"}.isdisjoint(terms.terms | terms.oov) and {"doel", "jar"} <= terms.terms
+    # "z'n" is "zijn", not a word "z"; "'t" is "het".
+    assert lexicon.words("Houdt dat op na z'n zestiende, of mag 't kind thuis blijven?") == [
+        "houdt", "zestiende", "kind", "thuis", "blijven"]
+
+
 def test_an_apostrophe_s_plural_is_one_word():
     assert Lexicon().words("Wat doen gemeenten en swv's?") == ["gemeenten", "swv"]
 

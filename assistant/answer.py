@@ -159,6 +159,15 @@ HOW_LONG = _InAsking(re.compile(r"\bhoe\s*lang\b", re.IGNORECASE))
 WHICH_YEAR = _InAsking(re.compile(r"\b(?:in|sinds)\s+welk\s+jaar\b(?!\s+(?:zit|zitten|zat|groep))|\bwelke?\s+jaartal\b",
                                   re.IGNORECASE))
 A_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# "Hoe snel moet er een actietafel zijn?" asks for a term: "binnen 5 dagen", "direct", "zo
+# spoedig mogelijk" (not a length of time in general: "na 8 weken" says what follows later,
+# "als zij niet binnen 10 weken een besluit nemen" what follows a term that passed).
+HOW_SOON = _InAsking(re.compile(r"\bhoe\s+(?:snel|vlot|spoedig|gauw)\b", re.IGNORECASE))
+GIVES_TERM = re.compile(
+    rf"(?<!\bniet\s)\b(?:binnen|uiterlijk)\s+(?:\d+|{NUMBER_WORDS})\s+(?:\w+\s+)?(?:uur|uren|\w*dagen|dag|\w*weken|week|maanden|maand)\b|"
+    r"\b(?:direct|meteen|onmiddellijk|dezelfde\s+dag|zo\s+(?:snel|spoedig)\s+(?:als\s+)?mogelijk)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"\w+", re.UNICODE)
 # A list item's number: "1.", "**1.**" or "1)" anywhere (quotes join their lines), "3.2" or
 # "**3.4**" as a label; a count has no dot ("10 punten", "**25** thuiszitters", "1.200 leerlingen").
@@ -234,6 +243,9 @@ ASKS_WAIT = re.compile(rf"^(?!.*{NOW})(?=.*\bhoe\s+(?:lang|groot)\s+(?:is|zijn|d
 # Details whose question also puts first a close candidate that gives them (see
 # `_prefer_answering`); part of DETAILS.
 RANKED_DETAILS = [(HOW_LONG, GIVES_LENGTH, "duur"), (WHICH_YEAR, A_YEAR, "jaartal")]
+# What `_prefer_answering` also puts first, though its absence refuses nothing: a quote
+# on what happens next may answer "hoe snel" without a term.
+PREFERRED = [*RANKED_DETAILS, (HOW_SOON, GIVES_TERM, "termijn")]
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty, a benefit,
 # today's figures, a length of time, a year or a person's name (the documents
@@ -1042,12 +1054,13 @@ class ExtractiveAnswerer:
     def _prefer_answering(self, question: str, ranked: list[Scored], named: list[str] = ()) -> list[Scored]:
         """For "hoeveel X", put first the best sentence whose quote counts X, when it
         scores close to the best (the best may talk about X without a number); for "hoe
-        lang", the best whose quote gives a length of time (or what it lasts until); for "in
-        welk jaar", the best that gives a year. A comparison does so in each named region,
+        lang", the best whose quote gives a length of time (or what it lasts until); for "hoe
+        snel", the best that gives a term ("binnen 5 dagen", "direct"); for "in welk jaar",
+        the best that gives a year. A comparison does so in each named region,
         whose best is quoted whatever its score (see `_select`)."""
         if not ranked:
             return ranked
-        shown = next((shown for asked, shown, _ in RANKED_DETAILS if asked.search(question)), None)
+        shown = next((shown for asked, shown, _ in PREFERRED if asked.search(question)), None)
         if COUNT_QUESTION.search(asking(question)):
             answers = lambda s: self._counts_asked_noun(question, self._shown_text(s))  # noqa: E731
         elif shown is not None:

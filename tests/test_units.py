@@ -653,6 +653,35 @@ def test_the_step_after_drops_only_the_introduction_the_quote_before_shows():
     assert quotes[1][0].parts == ["2. Is er hulp voor de leerling:", "Ja", "Nee, bel het samenwerkingsverband"]
 
 
+def test_how_soon_puts_first_a_close_quote_that_gives_a_term():
+    from llama_index.core.schema import NodeWithScore
+
+    from assistant.answer import Scored
+
+    body = ("Indien na 8 weken geen aanbod is, volgt opschaling.\n\n"
+            "Het team komt in actie als zij niet binnen 10 weken een besluit nemen.\n\n"
+            "Binnen 5 dagen actietafel\n\nDe actietafel heeft voorrang.")
+    chunks = _chunked(body, 200, 0)
+    node = next(iter(chunks.values()))
+    sentences = ["Indien na 8 weken geen aanbod is, volgt opschaling.",
+                 "Het team komt in actie als zij niet binnen 10 weken een besluit nemen.",
+                 "Binnen 5 dagen actietafel", "De actietafel heeft voorrang."]
+    ranked = [Scored(_record(node.get_content(), s), NodeWithScore(node=node, score=1.0), 0, 0.9, 1.0 - 0.02 * i)
+              for i, s in enumerate(sentences)]
+    answerer = ExtractiveAnswerer(Settings(), Lexicon())
+    # "Na 8 weken" says what follows later and "niet binnen 10 weken" what follows a term that passed.
+    first = answerer._prefer_answering("Hoe snel moet er een actietafel zijn?", ranked)[0]
+    assert first.record.text == "Binnen 5 dagen actietafel"
+    assert answerer._prefer_answering("Wat gebeurt er na de actietafel?", ranked) == ranked
+    # A candidate far below the best is not put first.
+    low = Scored(ranked[2].record, ranked[2].node, 0, 0.9, 0.5)
+    assert answerer._prefer_answering("Hoe snel moet er een actietafel zijn?", [ranked[0], low])[0] is ranked[0]
+    # "Direct" or "zo spoedig mogelijk" is a term too.
+    from assistant.answer import GIVES_TERM
+    assert GIVES_TERM.search("De school meldt dit direct.") and GIVES_TERM.search("zo spoedig mogelijk geplaatst")
+    assert not GIVES_TERM.search("De leerling mist lessen.")
+
+
 def test_a_chunk_is_placed_after_the_one_before_in_its_section():
     from assistant.section import rebuild
 

@@ -243,9 +243,16 @@ ASKS_WAIT = re.compile(rf"^(?!.*{NOW})(?=.*\bhoe\s+(?:lang|groot)\s+(?:is|zijn|d
 # Details whose question also puts first a close candidate that gives them (see
 # `_prefer_answering`); part of DETAILS.
 RANKED_DETAILS = [(HOW_LONG, GIVES_LENGTH, "duur"), (WHICH_YEAR, A_YEAR, "jaartal")]
+# "Hoe vraag ik een AV1 aan?", "Hoe regel ik een brugplaats?" ask for the route of a request:
+# "De aanvraag van een AV1 gaat via de onderwijsspecialist ...", "aanmelden bij ...".
+HOW_TO_REQUEST = _InAsking(re.compile(
+    r"\bhoe\s+(?:vraag|vragen|vraagt)\b[^?.!]*?\baan\b|\bhoe\s+(?:regel|regelen|regelt|krijg|krijgen|krijgt|"
+    r"organiseer|organiseren|organiseert)\b|\bhoe\s+(?:kom|komen|komt)\b[^?.!]*?\baan\b", re.IGNORECASE))
+GIVES_ROUTE = re.compile(r"\b(?:aanvra\w*|aangevraagd|aanmeld\w*|aangemeld|ingediend|indien(?:en|t))\b|\bvia\s+(?:de|het|een)\b",
+                         re.IGNORECASE)
 # What `_prefer_answering` also puts first, though its absence refuses nothing: a quote
 # on what happens next may answer "hoe snel" without a term.
-PREFERRED = [*RANKED_DETAILS, (HOW_SOON, GIVES_TERM, "termijn")]
+PREFERRED = [*RANKED_DETAILS, (HOW_SOON, GIVES_TERM, "termijn"), (HOW_TO_REQUEST, GIVES_ROUTE, "route")]
 # Questions that ask for a detail only a quote that shows it can answer: a
 # contact detail, an amount of money, opening hours, a penalty, a benefit,
 # today's figures, a length of time, a year or a person's name (the documents
@@ -1214,18 +1221,27 @@ class ExtractiveAnswerer:
         terms = self.lexicon.question_terms(text, aliases=searched.abbreviations, understood=searched.understood,
                                             spelled_out=searched.spelled)
         named = evidence.named
-        ranked = self._prefer_answering(evidence.question, self._score(evidence, terms, named), named)
+        scored = self._score(evidence, terms, named)
+        ranked = self._prefer_answering(evidence.question, scored, named)
         primary_only = ""
         if asks_secondary(evidence.question):
             # A po protocol's rules are not those of a secondary school: only passages from
             # documents that cover the vo answer; a named region that has none is refused.
             ranked = [s for s in ranked if covers_secondary(s.node.node.metadata)]
+            scored = [s for s in scored if covers_secondary(s.node.node.metadata)]
             # The region searched: the one chosen in the app, else the one the question names.
             scope = [evidence.region] if evidence.region else named
             found = [n for n in evidence.nodes if n.node.metadata.get("region") == scope[0]] if len(scope) == 1 else []
             if found and not any(covers_secondary(n.node.metadata) for n in found):
                 primary_only = scope[0]
         signals = replace(self.signals(evidence, terms, ranked), primary_only=primary_only)
+        if ranked and ranked[0] is not scored[0] and self.refusal_reason(signals):
+            # A close candidate put first for giving what is asked ("binnen 5 dagen", "de
+            # aanvraag gaat via ...") does not turn an answer into a refusal: when it would be
+            # refused and the best one would not, the best one leads.
+            best = replace(self.signals(evidence, terms, scored), primary_only=primary_only)
+            if not self.refusal_reason(best):
+                ranked, signals = scored, best
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence, why=explain_refusal(signals))
         chosen = self._select(ranked, named)

@@ -1434,6 +1434,37 @@ def test_a_negated_question_prefers_the_negated_rule():
     assert best("Ouders komen na een oproep. Wat nu?").startswith("Als er gehoor")
 
 
+def test_a_quote_put_first_for_the_route_asked_does_not_turn_an_answer_into_a_refusal():
+    import numpy as np
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import Evidence, ExtractiveAnswerer
+    from assistant.index import SentenceRecord
+    from assistant.normalise import normalise
+
+    route = "De aanvraag van een AV1 gaat via de coördinator."
+    place = "Een plek op het SBO regelt de school met de sectordirecteur."
+    vector = np.ones(4, dtype=np.float32) / 2
+
+    def answer(question: str, sentences: list[str]):
+        text = "\n\n".join(sentences)
+        records = [SentenceRecord("c", text.index(t), text.index(t) + len(t), t, vector) for t in sentences]
+        node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Drechtsteden"}), score=1.0)
+        lexicon = Lexicon()
+        lexicon.n_docs, lexicon.df = 100, {"aanvrag": 3, "coordinator": 5, "plek": 10, "sbo": 10, "tijdelijk": 5,
+                                           "regel": 10, "sectordirecteur": 3, "school": 90, "gat": 30, "av1": 2}
+        lexicon.max_idf = lexicon.idf_of_df(1) + 1.0
+        evidence = Evidence(question, normalise(question), vector, [node], {"c": records})
+        return ExtractiveAnswerer(Settings(min_coverage=0.25, min_sentence_cosine=0.5), lexicon).answer(evidence)
+
+    # "Hoe regel ik ...?" asks for the route of a request: a close quote that gives one leads ...
+    shown = answer("Hoe regel ik een AV1?", ["Een AV1 is een robot.", route])
+    assert not shown.refused and shown.answer.index("De aanvraag van een AV1") < shown.answer.index("Een AV1 is")
+    # ... unless it covers too little of the question to answer, while the best one does.
+    shown = answer("Hoe regel ik een plek op het SBO?", [place, route])
+    assert not shown.refused and "Een plek op het SBO" in shown.answer
+
+
 def test_a_refusal_explains_only_what_it_checked():
     from assistant.answer import Signals, explain_refusal
 

@@ -1088,6 +1088,10 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
                   "Vanaf  4 jaar.", "Kinderen van 4 jaar en ouder."):
         assert not shows("Hoe lang bewaren we de gegevens?", quote), quote
     assert shows("Hoe lang geldt een vrijstelling?", "Een vrijstelling geldt voor de duur van een schooljaar.")
+    # A (didactic) age in months is no length of time either.
+    goal = "Als een leerling een didactische leeftijd heeft tussen 55 en 70 maanden, kan het OT advies uitbrengen."
+    assert not shows("Hoe lang mag een leerling maximaal bij GOAL blijven?", goal)
+    assert shows("Hoe lang mag een leerling maximaal bij GOAL blijven?", "Het verblijf duurt maximaal 3 maanden.")
     assert shows("Ik weet niet hoe lang hij nog thuis blijft. Wie moet ik bellen?", "Bel de leerplichtambtenaar.")
     # "In welk jaar ...?" asks for a year (not "vanaf welk jaar", an age, nor a grade).
     assert shows("Vanaf welk jaar is een kind leerplichtig?", "Een kind is leerplichtig vanaf 5 jaar.")

@@ -117,13 +117,17 @@ A_DURATION = re.compile(
     re.IGNORECASE,
 )
 # An age, not a length of time: "vanaf 4 jaar", "(5 – 16 jaar)", "tussen de 5 en 16 jaar",
-# "kinderen van 12 jaar", "4 jaar oud", "4 jaar en ouder", "een leeftijd van 70 maanden".
+# "kinderen van 12 jaar", "4 jaar oud", "4 jaar en ouder", "een leeftijd van 70 maanden", "als ze
+# 4 jaar zijn".
 AGE = re.compile(
     rf"\b(?:vanaf|tot(?:\s+en\s+met)?|t/m|tussen(?:\s+de)?|en|(?:leerlingen?|kind(?:eren)?|jongeren?)\s+van)\s+"
     rf"(?:\d+|{NUMBER_WORDS})(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+jaar\b|"
     r"\b\d+\s*[–-]\s*\d+\s+jaar\b|\b(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:oud|en\s+ouder)\b|"
     # A (didactic) age in months or years: "een didactische leeftijd heeft tussen 55 en 70 maanden".
-    r"\bleeftijd\b(?:\s+\w+){0,2}?\s+(?:van\s+|tussen\s+(?:de\s+)?)?\d+(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+(?:maanden|jaar)\b",
+    r"\bleeftijd\b(?:\s+\w+){0,2}?\s+(?:van\s+|tussen\s+(?:de\s+)?)?\d+(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+(?:maanden|jaar)\b|"
+    # The age at which something happens: "als ze 4 jaar zijn", "zodra hij 16 jaar wordt".
+    r"\b(?:als|wanneer|zodra|tot|totdat|voordat|nadat)\s+(?:ze|zij|hij|het\s+kind|de\s+leerling|kinderen|leerlingen|"
+    r"jongeren)\s+(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:zijn|is|wordt|worden|was|waren|werd|oud)\b",
     re.IGNORECASE,
 )
 # What something lasts until: "leerplichtig tot en met het schooljaar ...", "totdat ...", "blijft

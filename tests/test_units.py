@@ -1092,6 +1092,9 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     goal = "Als een leerling een didactische leeftijd heeft tussen 55 en 70 maanden, kan het OT advies uitbrengen."
     assert not shows("Hoe lang mag een leerling maximaal bij GOAL blijven?", goal)
     assert shows("Hoe lang mag een leerling maximaal bij GOAL blijven?", "Het verblijf duurt maximaal 3 maanden.")
+    # Nor the age at which something happens; how long a pupil has been at home is a length.
+    assert not shows("Voor hoe lang geldt een vrijstelling?", "Kinderen gaan al naar school als ze 4 jaar zijn.")
+    assert shows("Voor hoe lang geldt een vrijstelling?", "Als de leerling al 2 jaar thuiszit, volgt een gesprek.")
     assert shows("Ik weet niet hoe lang hij nog thuis blijft. Wie moet ik bellen?", "Bel de leerplichtambtenaar.")
     # "In welk jaar ...?" asks for a year (not "vanaf welk jaar", an age, nor a grade).
     assert shows("Vanaf welk jaar is een kind leerplichtig?", "Een kind is leerplichtig vanaf 5 jaar.")

@@ -2012,3 +2012,29 @@ def test_a_quote_that_refers_back_starts_at_the_whole_sentence_before():
             "doet. Zij zijn dan ook aanspreekbaar op de afspraken.")
     record = _record(text, "Zij zijn dan ook aanspreekbaar op de afspraken.")
     assert [text[a:b] for a, b in quote_blocks(text, record)][0].startswith("De leerplichtambtenaar houdt zicht")
+
+
+def test_fusion_counts_a_passage_one_retriever_missed_as_ranked_after_its_last_hit():
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.retrieve import MissingRankFusionRetriever
+
+    def hits(ids: list[str]) -> list[NodeWithScore]:
+        return [NodeWithScore(node=TextNode(text=i, id_=i), score=1.0 - 0.01 * r) for r, i in enumerate(ids)]
+
+    # BM25 ranks "soorten" first; the dense side, twelve deep, never returns it. Five passages
+    # both rank halfway ("b1".."b5") used to push it out of the first five.
+    both = [f"b{i}" for i in range(1, 6)]
+    dense = [f"d{i}" for i in range(1, 6)] + both + ["d6", "d7"]
+    lexical = ["soorten"] + [f"l{i}" for i in range(1, 5)] + both + ["l5", "l6"]
+    results = {("q", 0): hits(dense), ("q", 1): hits(lexical)}
+    fusion = dict(retrievers=[], retriever_weights=[0.5, 0.5], llm=MockLLM(), num_queries=1, use_async=False)
+    plain = [n.node.node_id for n in QueryFusionRetriever(**fusion)._reciprocal_rerank_fusion(
+        {key: hits([n.node.node_id for n in value]) for key, value in results.items()})]
+    assert plain.index("soorten") >= 5  # llama-index's: absent counts nothing
+    ours = [n.node.node_id for n in MissingRankFusionRetriever(**fusion)._reciprocal_rerank_fusion(results)]
+    assert ours.index("soorten") < 5
+    # Found by both at the same ranks, the order is the plain fusion's.
+    assert [i for i in ours if i in both] == [i for i in plain if i in both]

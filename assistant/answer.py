@@ -333,6 +333,10 @@ NEGATION = 0.03  # 0.02 gains nothing on the tuning split, 0.03 and 0.05 the sam
 # split 0.12 to 0.30 give the same; 0.05 and 0.08 miss the count in a heading
 # ("10 punten voor gemeenten ...") whose sentences score 0.107 below the best.
 COUNT_MARGIN = 0.15
+# When the best sentence covers too little of the question, one scored within NEAR_MARGIN of it
+# that covers NEAR_COVERAGE_SHARE times the coverage floor answers instead (see `answer`).
+NEAR_MARGIN = 0.02
+NEAR_COVERAGE_SHARE = 1.4
 NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
 
 REFUSAL = "Dat staat niet in de documenten die ik ken, dus daar kan ik geen betrouwbaar antwoord op geven."
@@ -1090,6 +1094,25 @@ class ExtractiveAnswerer:
             return out
         return ranked
 
+    def _near_covering(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored], signals: Signals
+                       ) -> tuple[list[Scored], Signals]:
+        """`ranked` with first the best candidate within NEAR_MARGIN of the best that covers
+        NEAR_COVERAGE_SHARE times the coverage floor and passes every other check; unchanged
+        when there is none."""
+        least = self.settings.min_coverage * NEAR_COVERAGE_SHARE
+        # A detail the question asks for ("hoe lang") the sentence itself gives, not a list
+        # it introduces: "Afspraken t.a.v. de brugplaatsing:" with "vier schoolweken lang"
+        # among its items is no answer to how long a brugplaatsing lasts.
+        asked = [shown for ask, shown, _ in DETAILS if ask.search(evidence.question)]
+        for i, s in enumerate(ranked[1:], start=1):
+            if s.score < ranked[0].score - NEAR_MARGIN:
+                break
+            near = replace(self.signals(evidence, terms, [s]), primary_only=signals.primary_only)
+            if (near.coverage >= least and not self.refusal_reason(near)
+                    and all(shown.search(s.record.text) for shown in asked)):
+                return [s] + ranked[:i] + ranked[i + 1 :], near
+        return ranked, signals
+
     @staticmethod
     def _first_answering(ranked: list[Scored], answers: Callable[[Scored], bool]) -> list[Scored]:
         """`ranked` with its best answering candidate first, when it scores within COUNT_MARGIN."""
@@ -1248,6 +1271,12 @@ class ExtractiveAnswerer:
             best = replace(self.signals(evidence, terms, scored), primary_only=primary_only)
             if not self.refusal_reason(best):
                 ranked, signals = scored, best
+        if ranked and signals.coverage < self.settings.min_coverage and self.refusal_reason(signals):
+            # The best sentence may embed closest for a name or a situation the question
+            # tells ("Welke rol zien Ingrado en Gedragswerk ... voor werkgevers?": "Ingrado en
+            # Gedragswerk ondersteunen gemeenten ..."), while one nearly as close covers well
+            # what is asked ("Samenwerken met regionale werkgevers ..."): that one answers.
+            ranked, signals = self._near_covering(evidence, terms, ranked, signals)
         if not ranked or self.refusal_reason(signals):
             return self.refuse(evidence, why=explain_refusal(signals))
         chosen = self._select(ranked, named)

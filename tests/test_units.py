@@ -1472,6 +1472,44 @@ def test_a_quote_put_first_for_the_route_asked_does_not_turn_an_answer_into_a_re
     assert not shown.refused and "Een plek op het SBO" in shown.answer
 
 
+def test_a_sentence_nearly_as_close_that_covers_the_question_answers_for_a_best_that_covers_too_little():
+    import numpy as np
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.answer import Evidence, ExtractiveAnswerer
+    from assistant.index import SentenceRecord
+    from assistant.normalise import normalise
+
+    closest = "Ingrado en Gedragswerk ondersteunen gemeenten."
+    covering = "Samenwerken met regionale werkgevers helpt thuiszitters een opleiding af te ronden."
+    query = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+
+    def at(cosine: float) -> np.ndarray:
+        return np.array([cosine, (1 - cosine**2) ** 0.5, 0.0, 0.0], dtype=np.float32)
+
+    def answer(question: str, covering_cosine: float, second: str = covering, after: str = "", first: str = closest):
+        text = f"{first}\n\n{second}{after}"
+        records = [SentenceRecord("c", text.index(t), text.index(t) + len(t), t, at(c))
+                   for t, c in ((first, 0.995), (second, covering_cosine))]
+        node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Landelijk"}), score=1.0)
+        lexicon = Lexicon()
+        lexicon.n_docs, lexicon.df = 100, {"rol": 10, "werkgever": 2, "thuiszitter": 80, "regional": 5,
+                                           "gemeent": 30, "ondersteun": 20, "ingrado": 3, "gedragswerk": 3}
+        lexicon.max_idf = lexicon.idf_of_df(1) + 1.0
+        evidence = Evidence(question, normalise(question), query, [node], {"c": records})
+        return ExtractiveAnswerer(Settings(min_coverage=0.25, min_sentence_cosine=0.8), lexicon).answer(evidence)
+
+    # The closest sentence shares no word asked about; one scored 0.005 behind it covers the question.
+    shown = answer("Welke rol hebben werkgevers bij thuiszitters?", 0.915)
+    assert not shown.refused and shown.answer.index("Samenwerken met regionale werkgevers") < shown.answer.find("Ingrado")
+    # Further behind, it is not the question's answer: refused.
+    assert answer("Welke rol hebben werkgevers bij thuiszitters?", 0.89).refused
+    # A detail asked ("hoe lang") the covering sentence must give itself, not an item of the list it opens.
+    question, first = "Hoe lang duurt de rol van werkgevers bij thuiszitters?", "Ingrado steunt gemeenten al 2 jaar."
+    assert not answer(question, 0.915, "De rol van werkgevers bij thuiszitters duurt 4 weken.", first=first).refused
+    assert answer(question, 0.915, "De rol van werkgevers bij thuiszitters:", "\n\n- Duur: 4 weken", first=first).refused
+
+
 def test_a_refusal_explains_only_what_it_checked():
     from assistant.answer import Signals, explain_refusal
 

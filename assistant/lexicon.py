@@ -133,6 +133,7 @@ ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
 NOT_PARTICIPLES = {
     "gebied", "gemiddeld", "gezond", "gezicht", "gewicht", "gerecht", "gedicht", "geluid", "gebed",
     "gewest", "gebit", "geduld", "geheid",
+    "geweld", "geacht", "geschoold",  # violence; "considered"; trained (not "school")
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -302,8 +303,13 @@ class Lexicon:
 
     def passage_stems(self, text: str) -> set[str]:
         """A passage's stems, with the joined forms of the separable verbs it splits
-        ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`)."""
-        return self.stems(text) | {stem for _verb, stems, _particle in self.separable_verbs(text) for stem in stems}
+        ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`),
+        and the verb of each past participle ("wordt direct gemeld": meld), which Snowball
+        keeps apart (a question's participle already meets the verb, see `question_terms`)."""
+        words = self.words(text)
+        stems = set(self._stemmer.stemWords(words))
+        stems |= {verb for word in words if word.startswith("ge") and (verb := self.participle_stem(word))}
+        return stems | {stem for _verb, stems_, _particle in self.separable_verbs(text) for stem in stems_}
 
     @cached_property
     def vocab(self) -> list[str]:

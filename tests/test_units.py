@@ -1585,6 +1585,15 @@ def test_pronominal_adverbs_are_function_words():
     assert {"buurtteam", "gezin", "kind"} <= set(words)
 
 
+def test_a_passage_participle_meets_the_verb_a_question_asks_about():
+    lexicon = Lexicon()
+    lexicon.df = {"meld": 20, "meldt": 5, "leerplicht": 30, "geweld": 2, "wel": 9, "school": 90, "schol": 90}
+    terms = lexicon.question_terms("Wanneer meld ik bij leerplicht?")
+    # Snowball keeps "gemeld" apart from "meld": the passage's participle counts as its verb.
+    assert terms.met("meld", lexicon.passage_stems("Een thuiszitter wordt direct gemeld bij Leerplicht."))
+    assert "wel" not in lexicon.passage_stems("Scholen volgen de meldcode huiselijk geweld.")  # no participle
+
+
 def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
     lexicon = Lexicon()
     lexicon.df = {"moet": 40, "doel": 3, "jar": 12, "kind": 30, "zestiend": 1}

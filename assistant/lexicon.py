@@ -71,6 +71,7 @@ QUESTION_STOPWORDS = {
     # Past and other forms of auxiliaries whose stems the documents use as words ("moest" -> "moet").
     "moest", "moesten", "mocht", "mochten", "konden", "zullen", "zult", "wilde", "wilden", "wou",
     "hoefde", "hoefden", "hebt", "hadden", "bent", "word",
+    "gehad", "gekund", "gewild", "gemoeten", "gemogen", "geworden",  # their past participles
     "hen", "elkaar", "niemand", "iedereen", "nergens", "ergens", "alle",  # pronouns and determiners
     "zowel", "noch", "zoals", "misschien", "ding", "dingen",  # conjunctions and filler
 }

@@ -196,10 +196,14 @@ def normalise(question: str) -> Normalised:
     phrases, understood = [], set()
     for pattern, term, restates in PHRASES:
         matches = list(pattern.finditer(text))
-        if matches and term.lower() not in text.lower() and term not in phrases:
+        if not matches:
+            continue
+        if term.lower() not in text.lower() and term not in phrases:
             phrases.append(term)
-            if restates:
-                understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))
+        if restates:
+            # Also when the question names the term itself ("welke punten moet ik volgens de
+            # checklist nalopen?"): the words say it once more, they are no second topic.
+            understood.update(w.lower() for m in matches for w in re.findall(r"\w+", m.group()))
     for match in AGE_OF.finditer(text):
         digit = DIGITS.get(match.group(1).lower(), match.group(1))
         phrases += [f"{digit} jaar"] + ([f"{NUMBER_NAMES[digit]}jarige"] if digit in NUMBER_NAMES else [])

@@ -264,6 +264,9 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert normalise("Ze ligt in het ziekenhuis.").phrases == ["ziekteverzuim"]
     assert normalise("Welke vragen loop je na het gesprek na?").phrases == []  # "na" twice is no "nalopen"
     assert normalise("Welke vragen moet je aan het eind nalopen?").phrases == ["checklist"]
+    # Naming the term itself, the words that restate it are still no second topic.
+    named = normalise("Welke punten moet ik volgens de checklist nalopen?")
+    assert named.phrases == [] and "nalopen" in named.understood
     assert normalise("Wie trekt de kar bij een thuiszitter?").phrases == ["regie"]
     assert normalise("Wie is eindverantwoordelijk?").phrases == ["regie"]
     assert normalise("Hoe lang duurt een brugplaats?").phrases == []  # already the documents' word
@@ -1600,6 +1603,7 @@ def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
     # "moest" stems to "moet", a word the documents use: still no topic of the question.
     terms = lexicon.question_terms("Zowel Utrecht als Rotterdam: in welk jaar moest dat doel volgens hen gehaald zijn?")
     assert {"moet", "hen", "zowel"}.isdisjoint(terms.terms | terms.oov) and {"doel", "jar"} <= terms.terms
+    assert "gehad" not in lexicon.words("We hebben net een actietafel gehad.")  # "hebben"'s participle
     # "z'n" is "zijn", not a word "z"; "'t" is "het".
     assert lexicon.words("Houdt dat op na z'n zestiende, of mag 't kind thuis blijven?") == [
         "houdt", "zestiende", "kind", "thuis", "blijven"]

@@ -1604,6 +1604,7 @@ def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
     terms = lexicon.question_terms("Zowel Utrecht als Rotterdam: in welk jaar moest dat doel volgens hen gehaald zijn?")
     assert {"moet", "hen", "zowel"}.isdisjoint(terms.terms | terms.oov) and {"doel", "jar"} <= terms.terms
     assert "gehad" not in lexicon.words("We hebben net een actietafel gehad.")  # "hebben"'s participle
+    assert lexicon.words("Zijn ze waarschijnlijk allemaal ziek?") == ["ziek"]  # filler
     # "z'n" is "zijn", not a word "z"; "'t" is "het".
     assert lexicon.words("Houdt dat op na z'n zestiende, of mag 't kind thuis blijven?") == [
         "houdt", "zestiende", "kind", "thuis", "blijven"]

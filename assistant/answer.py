@@ -1008,7 +1008,7 @@ class ExtractiveAnswerer:
         meta = best.node.node.metadata
         missing = tuple(name for asked, shown, name in DETAILS if asked.search(evidence.question) and not shown.search(quoted))
         stems = self.lexicon.passage_stems(" ".join([ITEM_NUMBER.sub(" ", quoted), meta.get("section", ""),
-                                                     meta.get("title", "")]))
+                                                     meta.get("title", "")]), heads=True)
         return Signals(
             cosine=best.cosine,
             coverage=terms.coverage(self.lexicon, stems),

@@ -269,6 +269,7 @@ class Lexicon:
         self.region_words = own | set(REGION_WORDS)
         self._stemmer = dutch_stemmer()
         self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
+        self._heads: dict[str, str | None] = {}  # see `compound_head`
         self.df: dict[str, int] = {}
         self.n_docs = 1
         if bm25 is not None:
@@ -302,14 +303,19 @@ class Lexicon:
     def stems(self, text: str) -> set[str]:
         return set(self._stemmer.stemWords(self.words(text)))
 
-    def passage_stems(self, text: str) -> set[str]:
+    def passage_stems(self, text: str, heads: bool = False) -> set[str]:
         """A passage's stems, with the joined forms of the separable verbs it splits
         ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`),
         and the verb of each past participle ("wordt direct gemeld": meld), which Snowball
-        keeps apart (a question's participle already meets the verb, see `question_terms`)."""
+        keeps apart (a question's participle already meets the verb, see `question_terms`).
+        With `heads`, also each compound's last part ("onderwijsplek": plek), for the coverage
+        that decides a refusal only: in ranking, "Neemt casusregie over" would outrank "School
+        van inschrijving ... heeft de regie" for "Wie heeft de regie?"."""
         words = self.words(text)
         stems = set(self._stemmer.stemWords(words))
         stems |= {verb for word in words if word.startswith("ge") and (verb := self.participle_stem(word))}
+        if heads:
+            stems |= {head for word in words if (head := self.compound_head(word))}
         return stems | {stem for _verb, stems_, _particle in self.separable_verbs(text) for stem in stems_}
 
     @cached_property
@@ -457,6 +463,14 @@ class Lexicon:
         return tuple(dict.fromkeys(st for st in [*self._stemmer.stemWords(infinitives), *finite] if st in self.df))
 
     @lru_cache(maxsize=4096)
+    def compound_head(self, word: str) -> str | None:
+        """The corpus stem of a passage compound's last part ("onderwijsplek" -> plek), which
+        names what it is: a question's "plek" is met by it. Cached: passages repeat words."""
+        if word not in self._heads:
+            parts = self.split_compound(word) if len(word) >= 8 else ()
+            self._heads[word] = parts[-1] if len(parts) == 2 else None
+        return self._heads[word]
+
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
         thuiszitter + definitie), or () when no split into known parts exists.

@@ -1597,6 +1597,16 @@ def test_a_passage_participle_meets_the_verb_a_question_asks_about():
     assert "wel" not in lexicon.passage_stems("Scholen volgen de meldcode huiselijk geweld.")  # no participle
 
 
+def test_a_passage_compound_names_its_last_part_for_the_refusal_check():
+    lexicon = Lexicon()
+    lexicon.df = {"onderwijs": 40, "plek": 10, "onderwijsplek": 3, "passend": 30, "zitten": 5, "zit": 20}
+    # "Een passende onderwijsplek" is a plek: the coverage that decides a refusal counts it ...
+    assert "plek" in lexicon.passage_stems("een passende onderwijsplek", heads=True)
+    # ... the ranking does not (a "casusregie" would outrank "de regie" a question asks about).
+    assert "plek" not in lexicon.passage_stems("een passende onderwijsplek")
+    assert lexicon.compound_head("onderwijs") is None  # no compound
+
+
 def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
     lexicon = Lexicon()
     lexicon.df = {"moet": 40, "doel": 3, "jar": 12, "kind": 30, "zestiend": 1}

@@ -134,7 +134,6 @@ ZUID_HOLLAND = re.compile(r"\bzuid[\s-]*holland", re.IGNORECASE)
 NOT_PARTICIPLES = {
     "gebied", "gemiddeld", "gezond", "gezicht", "gewicht", "gerecht", "gedicht", "geluid", "gebed",
     "gewest", "gebit", "geduld", "geheid",
-    "geweld", "geacht", "geschoold",  # violence; "considered"; trained (not "school")
 }
 
 # Number words read as digits, so "acht weken" in a question meets "8 weken" in a
@@ -305,15 +304,12 @@ class Lexicon:
 
     def passage_stems(self, text: str, heads: bool = False) -> set[str]:
         """A passage's stems, with the joined forms of the separable verbs it splits
-        ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`),
-        and the verb of each past participle ("wordt direct gemeld": meld), which Snowball
-        keeps apart (a question's participle already meets the verb, see `question_terms`).
+        ("Ouders melden hun kind ... aan": aanmeld), as a question's are (see `question_terms`).
         With `heads`, also each compound's last part ("onderwijsplek": plek), for the coverage
         that decides a refusal only: in ranking, "Neemt casusregie over" would outrank "School
         van inschrijving ... heeft de regie" for "Wie heeft de regie?"."""
         words = self.words(text)
         stems = set(self._stemmer.stemWords(words))
-        stems |= {verb for word in words if word.startswith("ge") and (verb := self.participle_stem(word))}
         if heads:
             stems |= {head for word in words if (head := self.compound_head(word))}
         return stems | {stem for _verb, stems_, _particle in self.separable_verbs(text) for stem in stems_}

@@ -1588,15 +1588,6 @@ def test_pronominal_adverbs_are_function_words():
     assert {"buurtteam", "gezin", "kind"} <= set(words)
 
 
-def test_a_passage_participle_meets_the_verb_a_question_asks_about():
-    lexicon = Lexicon()
-    lexicon.df = {"meld": 20, "meldt": 5, "leerplicht": 30, "geweld": 2, "wel": 9, "school": 90, "schol": 90}
-    terms = lexicon.question_terms("Wanneer meld ik bij leerplicht?")
-    # Snowball keeps "gemeld" apart from "meld": the passage's participle counts as its verb.
-    assert terms.met("meld", lexicon.passage_stems("Een thuiszitter wordt direct gemeld bij Leerplicht."))
-    assert "wel" not in lexicon.passage_stems("Scholen volgen de meldcode huiselijk geweld.")  # no participle
-
-
 def test_a_passage_compound_names_its_last_part_for_the_refusal_check():
     lexicon = Lexicon()
     lexicon.df = {"onderwijs": 40, "plek": 10, "onderwijsplek": 3, "passend": 30, "zitten": 5, "zit": 20}

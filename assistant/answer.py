@@ -124,10 +124,13 @@ AGE = re.compile(
     rf"(?:\d+|{NUMBER_WORDS})(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+jaar\b|"
     r"\b\d+\s*[–-]\s*\d+\s+jaar\b|\b(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:oud|en\s+ouder)\b|"
     # A (didactic) age in months or years: "een didactische leeftijd heeft tussen 55 en 70 maanden".
-    r"\bleeftijd\b(?:\s+\w+){0,2}?\s+(?:van\s+|tussen\s+(?:de\s+)?)?\d+(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+(?:maanden|jaar)\b|"
+    r"\bleeftijd\s+(?:(?:heeft|had|is|was|ligt|lag)\s+)?(?:van\s+|tussen\s+(?:de\s+)?)?\d+"
+    r"(?:\s*(?:[–-]|tot|t/m|en)\s*\d+)?\s+(?:maanden|jaar)\b|"
     # The age at which something happens: "als ze 4 jaar zijn", "zodra hij 16 jaar wordt".
     r"\b(?:als|wanneer|zodra|tot|totdat|voordat|nadat)\s+(?:ze|zij|hij|het\s+kind|de\s+leerling|kinderen|leerlingen|"
-    r"jongeren)\s+(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:zijn|is|wordt|worden|was|waren|werd|oud)\b",
+    # (the clause ends there: "nadat hij 2 jaar is thuisgebleven" is a length of time).
+    r"jongeren)\s+(?:\d+|" + NUMBER_WORDS + r")\s+jaar\s+(?:zijn|is|wordt|worden|was|waren|werd|oud)\b"
+    r"(?=\s*(?:[,.;:!?)]|$))",
     re.IGNORECASE,
 )
 # What something lasts until: "leerplichtig tot en met het schooljaar ...", "totdat ...", "blijft
@@ -171,7 +174,8 @@ A_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 HOW_SOON = _InAsking(re.compile(r"\bhoe\s+(?:snel|vlot|spoedig|gauw)\b", re.IGNORECASE))
 GIVES_TERM = re.compile(
     rf"(?<!\bniet\s)\b(?:binnen|uiterlijk)\s+(?:\d+|{NUMBER_WORDS})\s+(?:\w+\s+)?(?:uur|uren|\w*dagen|dag|\w*weken|week|maanden|maand)\b|"
-    r"\b(?:direct|meteen|onmiddellijk|dezelfde\s+dag|zo\s+(?:snel|spoedig)\s+(?:als\s+)?mogelijk)\b",
+    r"(?<!\bniet\s)\b(?:direct|meteen|onmiddellijk|dezelfde\s+dag|zo\s+(?:snel|spoedig)\s+(?:als\s+)?mogelijk)\b"
+    r"(?!\s+betrokken)",
     re.IGNORECASE,
 )
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -252,10 +256,10 @@ RANKED_DETAILS = [(HOW_LONG, GIVES_LENGTH, "duur"), (WHICH_YEAR, A_YEAR, "jaarta
 # "Hoe vraag ik een AV1 aan?", "Hoe regel ik een brugplaats?" ask for the route of a request:
 # "De aanvraag van een AV1 gaat via de onderwijsspecialist ...", "aanmelden bij ...".
 HOW_TO_REQUEST = _InAsking(re.compile(
-    r"\bhoe\s+(?:vraag|vragen|vraagt)\b[^?.!]*?\baan\b|\bhoe\s+(?:regel|regelen|regelt|krijg|krijgen|krijgt|"
-    r"organiseer|organiseren|organiseert)\b|\bhoe\s+(?:kom|komen|komt)\b[^?.!]*?\baan\b", re.IGNORECASE))
-GIVES_ROUTE = re.compile(r"\b(?:aanvra\w*|aangevraagd|aanmeld\w*|aangemeld|ingediend|indien(?:en|t))\b|\bvia\s+(?:de|het|een)\b",
-                         re.IGNORECASE)
+    r"\bhoe\s+(?:vraag|vragen|vraagt)\s+(?:ik|je|jij|u|we|wij|ze|zij|hij|men)\b[^?.!]*?\baan\b(?!\s+te\b)|"
+    r"\bhoe\s+(?:regel|regelen|regelt|organiseer|organiseren|organiseert)\b|"
+    r"\bhoe\s+(?:kom|komen|komt)\s+(?:ik|je|jij|u|we|wij|ze|zij|hij|men)\s+aan\b", re.IGNORECASE))
+GIVES_ROUTE = re.compile(r"\b(?:aanvra\w*|aangevraagd|aanmeld\w*|aangemeld|ingediend|indien(?:en|t))\b", re.IGNORECASE)
 # What `_prefer_answering` also puts first, though its absence refuses nothing: a quote
 # on what happens next may answer "hoe snel" without a term.
 PREFERRED = [*RANKED_DETAILS, (HOW_SOON, GIVES_TERM, "termijn"), (HOW_TO_REQUEST, GIVES_ROUTE, "route")]
@@ -1073,7 +1077,8 @@ class ExtractiveAnswerer:
         scores close to the best (the best may talk about X without a number); for "hoe
         lang", the best whose quote gives a length of time (or what it lasts until); for "hoe
         snel", the best that gives a term ("binnen 5 dagen", "direct"); for "in welk jaar",
-        the best that gives a year. A comparison does so in each named region,
+        the best that gives a year; for "hoe vraag ik ... aan", the best that gives the route
+        of a request ("De aanvraag van een AV1 gaat via ..."). A comparison does so in each named region,
         whose best is quoted whatever its score (see `_select`)."""
         if not ranked:
             return ranked
@@ -1104,13 +1109,16 @@ class ExtractiveAnswerer:
         # it introduces: "Afspraken t.a.v. de brugplaatsing:" with "vier schoolweken lang"
         # among its items is no answer to how long a brugplaatsing lasts.
         asked = [shown for ask, shown, _ in DETAILS if ask.search(evidence.question)]
-        for i, s in enumerate(ranked[1:], start=1):
-            if s.score < ranked[0].score - NEAR_MARGIN:
+        # From the best score, in score order: `ranked` may lead with a candidate put first
+        # for what it gives (see `_prefer_answering`), scored up to COUNT_MARGIN lower.
+        top = max(s.score for s in ranked)
+        for s in sorted(ranked[1:], key=lambda c: c.score, reverse=True):
+            if s.score < top - NEAR_MARGIN:
                 break
             near = replace(self.signals(evidence, terms, [s]), primary_only=signals.primary_only)
             if (near.coverage >= least and not self.refusal_reason(near)
                     and all(shown.search(s.record.text) for shown in asked)):
-                return [s] + ranked[:i] + ranked[i + 1 :], near
+                return [s] + [c for c in ranked if c is not s], near
         return ranked, signals
 
     @staticmethod

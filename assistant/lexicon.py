@@ -30,7 +30,7 @@ POSSESSIVE_S = re.compile(r"(?<=\w)['’]s\b")
 CLITIC_N = re.compile(r"(?<=\w)['’]n\b")  # "zo'n": the article, not a word "n"
 # Spoken contractions, read as the word they stand for (a function word): "z'n", "m'n", "'t", "d'r".
 CONTRACTIONS = {"z'n": "zijn", "m'n": "mijn", "'t": "het", "d'r": "haar"}
-CONTRACTION = re.compile(r"(?<!\w)(z['’]n|m['’]n|['’]t|d['’]r)(?!\w)")
+CONTRACTION = re.compile(r"(?<!\w)(z['’‘]n|m['’‘]n|['’‘]t|d['’‘]r)(?!\w)")
 CAPITALISED = re.compile(r"\b([A-Z][a-zà-ÿ]+)\b")
 # A separable verb's particle closing its clause: "Hoe vraag ik een AV1 aan (voor ...)?",
 # "Wanneer zet je een brugplaats in?". Followed by punctuation, the end, a preposition or
@@ -125,6 +125,11 @@ SEPARABLE_PARTICIPLE = re.compile(
     r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
 )
 
+# A word whose first part is a particle or preposition is formed with it, not a compound whose
+# last part names what it is ("voorkomen", "overleggen", "terugkeer", "vastgelegd"): see `compound_head`.
+PARTICLES = ("aan", "af", "in", "op", "uit", "mee", "door", "terug", "toe", "weg", "bij", "na", "om", "vast",
+             "los", "samen", "over", "voor", "onder", "achter", "tegen", "mis", "rond")
+
 # A separable verb's infinitive: particle + the verb ("aanvragen", "inschakelen").
 SEPARABLE_INFINITIVE = re.compile(r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over)(\w{3,})en$")
 
@@ -161,7 +166,7 @@ AGE_ADJECTIVE = re.compile(rf"\b(\d{{1,2}}|{'|'.join(DIGITS)})-?jarig(?:e|en)?\b
 def tokens(text: str) -> list[str]:
     """Lower-case words, with "swv's" as "swv" (not "swv" and "s"), number words as
     digits, "%" / "percentage" as "procent" and "vierjarige" as "4 jaar"."""
-    text = CONTRACTION.sub(lambda m: CONTRACTIONS[m.group(1).replace("’", "'")], text.lower())
+    text = CONTRACTION.sub(lambda m: CONTRACTIONS[re.sub("[’‘]", "'", m.group(1))], text.lower())
     text = AGE_ADJECTIVE.sub(r"\1 jaar", CLITIC_N.sub("", POSSESSIVE_S.sub("", text)))
     words = WORD.findall(text.replace("%", " procent "))
     return [DIGITS.get(w) or PERCENT_WORDS.get(w, w) for w in words]
@@ -269,6 +274,7 @@ class Lexicon:
         self._stemmer = dutch_stemmer()
         self._stop = set(STOPWORDS_DUTCH) | QUESTION_STOPWORDS
         self._heads: dict[str, str | None] = {}  # see `compound_head`
+        self._particle_stems = set(self._stemmer.stemWords(PARTICLES))
         self.df: dict[str, int] = {}
         self.n_docs = 1
         if bm25 is not None:
@@ -458,15 +464,24 @@ class Lexicon:
         finite = [f for f in self._stemmer.stemWords([base + "t", whole + "t"]) if f not in bare]
         return tuple(dict.fromkeys(st for st in [*self._stemmer.stemWords(infinitives), *finite] if st in self.df))
 
-    @lru_cache(maxsize=4096)
     def compound_head(self, word: str) -> str | None:
         """The corpus stem of a passage compound's last part ("onderwijsplek" -> plek), which
-        names what it is: a question's "plek" is met by it. Cached: passages repeat words."""
+        names what it is: a question's "plek" is met by it. Not a separable verb or a word
+        formed with a particle ("voorkomen", "voorlichting", "overleggen": no "komen",
+        "licht", "leggen"), nor a part stem shorter than four letters ("thuiszitters": no
+        "ter"). Cached per word (bounded by the corpus vocabulary)."""
         if word not in self._heads:
-            parts = self.split_compound(word) if len(word) >= 8 else ()
-            self._heads[word] = parts[-1] if len(parts) == 2 else None
+            head = None
+            parts = self.split_compound(word)
+            if len(parts) == 2 and parts[0] not in self._particle_stems:
+                # The last part as written: at least five letters, or a stem of four ("zitten": zit).
+                tail = next((word[i:] for i in range(len(word) - 4, 3, -1)
+                             if self._stemmer.stemWord(word[i:]) == parts[1]), "")
+                head = parts[1] if len(tail) >= 5 or len(parts[1]) >= 4 else None
+            self._heads[word] = head
         return self._heads[word]
 
+    @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
         thuiszitter + definitie), or () when no split into known parts exists.

@@ -198,7 +198,7 @@ def normalise(question: str) -> Normalised:
         matches = list(pattern.finditer(text))
         if not matches:
             continue
-        if term.lower() not in text.lower() and term not in phrases:
+        if not re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) and term not in phrases:
             phrases.append(term)
         if restates:
             # Also when the question names the term itself ("welke punten moet ik volgens de

@@ -153,6 +153,10 @@ class CachedBM25Retriever(BM25Retriever):
         )
         out: list[NodeWithScore] = []
         for idx, score in zip(indexes[0], scores[0]):
+            if score <= 0.0:
+                # bm25s pads to k with zero-score hits, also ones the region mask excludes:
+                # no hit (nor, in the fusion, a rank) of their own.
+                continue
             key = int(idx)
             if key not in self._node_cache:
                 self._node_cache[key] = metadata_dict_to_node(self.corpus[key])

@@ -2105,3 +2105,23 @@ def test_fusion_counts_a_passage_one_retriever_missed_as_ranked_after_its_last_h
     assert ours.index("soorten") < 5
     # Found by both at the same ranks, the order is the plain fusion's.
     assert [i for i in ours if i in both] == [i for i in plain if i in both]
+
+
+def test_bm25_returns_no_zero_score_padding_from_other_regions():
+    from llama_index.core.schema import QueryBundle, TextNode
+
+    from assistant.index import BM25_TOKEN_PATTERN, dutch_stemmer
+    from assistant.retrieve import CachedBM25Retriever, region_filter
+
+    nodes = [TextNode(text=t, id_=f"n{i}", metadata={"region": r}) for i, (t, r) in enumerate([
+        ("De leerling meldt zich ziek bij de school.", "Utrecht"),
+        ("Het plan van aanpak wordt besproken.", "Utrecht"),
+        ("Brugplaats op het SBO voor acht weken.", "Drechtsteden"),
+        ("De actietafel komt binnen vijf dagen bijeen.", "Drechtsteden"),
+    ])]
+    retriever = CachedBM25Retriever(nodes=nodes, node_cache={}, stemmer=dutch_stemmer(),
+                                    token_pattern=BM25_TOKEN_PATTERN, similarity_top_k=3,
+                                    filters=region_filter("Utrecht"))
+    # bm25s fills k with zero-score hits, masked-out regions included: none of them is a hit.
+    hits = retriever.retrieve(QueryBundle(query_str="ziek melden"))
+    assert [n.node.metadata["region"] for n in hits] == ["Utrecht"] and hits[0].score > 0

@@ -109,6 +109,13 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     # Whom to call or mail: whom to contact (the verbs only: "na de bel", "in de mail" are no call).
     (re.compile(r"\b(belt|bellen|opbellen|opgebeld|gebeld|mailen|gemaild)\b|\bbel\s+(ik|je|jij|u|we|wij)\b", re.I),
      "contact opnemen", True),
+    # Everyday idiom for a process that is stuck, and for taking it higher up.
+    # ("zit helemaal vast", not "hij zit thuis vast").
+    (re.compile(r"\b(muurvast|zit\w*\s+(?:helemaal|echt|compleet|totaal|volledig)\s+vast|"
+                r"schiet\w*\s+(?:\w+\s+)?niet\s+op)\b", re.I),
+     "vastlopen", True),
+    (re.compile(r"\bhoger\s+op\s+(?:te\s+)?(?:pakken|gepakt)\b|\baan\s*(?:te\s+)?kloppen\b|\baanklop\w*", re.I),
+     "opschalen", True),
 ]
 
 # "een kind van vier": the documents give ages with their unit ("Leerlingen van 4 jaar",

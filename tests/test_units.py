@@ -267,6 +267,11 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     # Naming the term itself, the words that restate it are still no second topic.
     named = normalise("Welke punten moet ik volgens de checklist nalopen?")
     assert named.phrases == [] and "nalopen" in named.understood
+    # Everyday idiom for a stuck process and for going higher up; not a pupil stuck at home.
+    stuck = normalise("Het traject zit muurvast. Bij wie kan ik aankloppen om het hoger op te pakken?")
+    assert stuck.phrases == ["vastlopen", "opschalen"] and {"muurvast", "aankloppen", "hoger"} <= stuck.understood
+    assert "vastlopen" not in normalise("Hij zit thuis vast.").phrases
+    assert normalise("Wanneer schiet de leerling op met lezen?").phrases == []
     # The term as a word of the question, not inside another ("casusregie" names no "regie").
     assert normalise("Wie trekt de kar bij casusregie?").phrases == ["regie"]
     assert normalise("Wie trekt de kar bij een thuiszitter?").phrases == ["regie"]

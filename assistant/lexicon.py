@@ -472,23 +472,25 @@ class Lexicon:
         "ter"). Cached per word (bounded by the corpus vocabulary)."""
         if word not in self._heads:
             head = None
-            parts = self.split_compound(word)
+            at, parts = self._split(word)
             if len(parts) == 2 and parts[0] not in self._particle_stems:
                 # The last part as written: at least five letters, or a stem of four ("zitten": zit).
-                tail = next((word[i:] for i in range(len(word) - 4, 3, -1)
-                             if self._stemmer.stemWord(word[i:]) == parts[1]), "")
-                head = parts[1] if len(tail) >= 5 or len(parts[1]) >= 4 else None
+                head = parts[1] if len(word) - at >= 5 or len(parts[1]) >= 4 else None
             self._heads[word] = head
         return self._heads[word]
 
-    @lru_cache(maxsize=4096)
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Corpus stems of a compound the corpus lacks ("thuiszittersdefinitie" ->
         thuiszitter + definitie), or () when no split into known parts exists.
         Hand-written: no Dutch decompounder is available offline; two known parts
         (with an optional linking s, en or e) are enough for these documents."""
+        return self._split(word)[1]
+
+    @lru_cache(maxsize=4096)
+    def _split(self, word: str) -> tuple[int, tuple[str, ...]]:
+        """Where `split_compound` splits `word` (the last part's first letter) and its stems."""
         if len(word) < 8 or not self.df:
-            return ()
+            return 0, ()
         for i in range(len(word) - 4, 3, -1):  # longest head first
             head, tail = word[:i], word[i:]
             right = self._stemmer.stemWord(tail)
@@ -501,8 +503,8 @@ class Lexicon:
                 if left_word and len(left_word) >= 4:
                     left = self._stemmer.stemWord(left_word)
                     if left in self.df:
-                        return (left,) if filler else (left, right)
-        return ()
+                        return i, ((left,) if filler else (left, right))
+        return 0, ()
 
     def separable_verbs(self, question: str) -> list[tuple[str, tuple[str, ...], str]]:
         """(verb word, corpus stems of its joined forms, particle) for each separable verb

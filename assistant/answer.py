@@ -337,6 +337,7 @@ NEGATION = 0.03  # 0.02 gains nothing on the tuning split, 0.03 and 0.05 the sam
 # split 0.12 to 0.30 give the same; 0.05 and 0.08 miss the count in a heading
 # ("10 punten voor gemeenten ...") whose sentences score 0.107 below the best.
 COUNT_MARGIN = 0.15
+VAGUE_AMOUNT = {"aantal", "paar"}  # "een aantal uur" says there are hours, not how many
 # When the best sentence covers too little of the question, one scored within NEAR_MARGIN of it
 # that covers NEAR_COVERAGE_SHARE times the coverage floor answers instead (see `answer`).
 NEAR_MARGIN = 0.02
@@ -1050,8 +1051,10 @@ class ExtractiveAnswerer:
             checked = True
             for i, word_stems in enumerate(stems):
                 # A label's number ("Fase 1 Melding thuiszitter", "artikel 5") counts nothing.
+                # Nor does the "een" of "een aantal uur" or "een paar weken", which leave the number open.
                 before = [w for j, w in enumerate(words[max(0, i - 3) : i], start=max(0, i - 3))
-                          if not (j and words[j - 1].lower() in LABEL_WORDS)]
+                          if not (j and words[j - 1].lower() in LABEL_WORDS)
+                          and not (w.lower() == "een" and VAGUE_AMOUNT & {x.lower() for x in words[j + 1 : i]})]
                 unit = any(_same_head(w, a) for w in word_stems for a in units)
                 if unit:
                     numbers = before  # "binnen een week"

@@ -881,6 +881,10 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
     assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
     assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")
+    # "een aantal uur" and "een paar weken" leave the number open (a KDC's hours are not given).
+    assert not counts("Hoeveel uur per week krijgt hij les?", "Vanuit het SWV wordt een aantal uur onderwijs geregeld.")
+    assert not counts("Hoeveel weken duurt het?", "Dat duurt een paar weken.")
+    assert counts("Hoeveel uur per week krijgt hij les?", "Hij krijgt een uur per dag les.")
     # A list item's number counts nothing; a bare number at a line's start does.
     assert not counts("Hoeveel thuiszitters zijn er?", "Aangeboden door de kernpartners **1.** (Dreigende) thuiszitter")
     assert not counts("Hoeveel thuiszitters zijn er?", "1. Thuiszitter wordt gemeld\n3.2 Thuiszitter gaat naar school")

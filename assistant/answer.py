@@ -67,6 +67,7 @@ NEAR_SENTENCE_COVERAGE_SHARE = 1.5
 SECOND_MARGIN = 0.05  # a second passage is quoted when it scores this close to the best
 REGION_MARGIN = 0.10  # another region's best is quoted when it scores this close to the best
 MAX_BLOCK_CHARS = 900
+TASK_ITEMS, TASK_CHARS = 5, 100  # a short list of tasks (see `quote_blocks`)
 
 # Words that ask for a quantity, a moment or a duration.
 QUANTITY_QUESTION = re.compile(
@@ -757,14 +758,17 @@ def quote_blocks(
         first = re.search(r"[.!?](?=\s|$)", text[after[0] : after[1]])
         stop = after[1] if after[1] - start <= MAX_BLOCK_CHARS or not first else after[0] + first.end()
         return blocks + [(after[0], stop)]
-    if whole_list and end == line[1] and start <= _content_start(text, line) \
+    if (whole_list or siblings) and end == line[1] and start <= _content_start(text, line) \
             and (after := _next_line(text, lines, i)) is not None and _is_item(text, lines[after]) \
             and (before is None or HEADING.match(text[lines[before][0] : lines[before][1]])) \
             and (whole := _whole_list(text, lines, after)) \
-            and end - start + sum(b - a for a, b in whole) <= MAX_BLOCK_CHARS:
+            and end - start + sum(b - a for a, b in whole) <= MAX_BLOCK_CHARS \
+            and (whole_list or (len(whole) <= TASK_ITEMS and all(b - a <= TASK_CHARS for a, b in whole))):
         # The paragraph that opens a section the question names, and the list after it
         # ("### Fase 2 ..." / "Je bent aanwezig bij gesprek met ouders en school." / "- Inventariseert
-        # wensen en behoeften ouders." ...): together they are what the section says.
+        # wensen en behoeften ouders." ...): together they are what the section says. So they are
+        # in an answer when the list is a few short items (tasks, not the steps of a procedure),
+        # even when the question does not name the section.
         return blocks + whole
     if end == line[1] and introduces_list(text[record.start : end]):
         items = _list_after(text, lines, i)

@@ -400,7 +400,7 @@ def _record(text: str, sentence: str) -> SentenceRecord:
     return SentenceRecord("c", start, start + len(sentence), sentence, [])
 
 
-def test_the_paragraph_opening_a_named_section_is_quoted_with_the_list_after_it():
+def test_the_paragraph_opening_a_section_is_quoted_with_the_list_after_it():
     text = ("### Fase 2 Oudergesprek en opstellen plan van aanpak\n\n"
             "Je bent aanwezig bij gesprek met ouders en school.\n\n"
             "- Inventariseert wensen en behoeften ouders.\n"
@@ -417,6 +417,12 @@ def test_the_paragraph_opening_a_named_section_is_quoted_with_the_list_after_it(
     later = text.replace("\n\nJe bent", "\n\nEerst iets anders.\n\nJe bent")
     assert [later[a:b] for a, b in quote_blocks(later, _record(later, "Je bent aanwezig bij gesprek met ouders en school."),
                                                 whole_list=True)] == shown[:1]
+    # An answer shows a short list of short tasks after it even when the section is not named;
+    # not a list of longer steps (the procedure that follows a section's first sentence).
+    assert [text[a:b] for a, b in quote_blocks(text, record, siblings=True)] == shown
+    steps = text.replace("- Bespreekt opties en consequenties.", "- Bespreekt " + "opties en consequenties, " * 5 + "enz.")
+    assert [steps[a:b] for a, b in quote_blocks(steps, _record(steps, "Je bent aanwezig bij gesprek met ouders en school."),
+                                                siblings=True)] == shown[:1]
 
 
 def test_an_item_introducing_a_nested_list_is_quoted_with_its_items():

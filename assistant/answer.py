@@ -713,6 +713,11 @@ def quote_blocks(
                 blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
                 if siblings and (nested := _short_whole_list(text, lines, parent, i, list_whole)):
                     return blocks + [(_content_start(text, lines[k]), lines[k][1]) for k in nested]
+            elif lines[parent][1] - lines[parent][0] <= MAX_BLOCK_CHARS // 2:
+                # An item that works out the step above it ("7. De school van herkomst zorgt dat
+                # zij op de hoogte blijft ..." / "Wekelijks opvragen van stand van zaken ...")
+                # says who does it only with that step.
+                blocks.append((_content_start(text, lines[parent]), lines[parent][1]))
         else:
             # A list item: quote it with the line that introduces the list, when short enough.
             if intro := _list_intro(text, lines, i):

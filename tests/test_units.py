@@ -457,6 +457,20 @@ def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
     ]
 
 
+def test_a_nested_item_is_quoted_under_the_step_it_works_out():
+    text = ("7. De school van herkomst zorgt dat zij op de hoogte blijft van de vorderingen van de leerling.\n"
+            "    - Wekelijks opvragen van stand van zaken door middel van mail aan de IB-er van het SBO.\n"
+            "8. De casemanager arrangeert na 4 weken een tussenevaluatie.")
+    blocks = quote_blocks(text, _record(text, "Wekelijks opvragen van stand van zaken"))
+    assert [text[a:b] for a, b in blocks] == [
+        "De school van herkomst zorgt dat zij op de hoogte blijft van de vorderingen van de leerling.",
+        "Wekelijks opvragen van stand van zaken door middel van mail aan de IB-er van het SBO.",
+    ]
+    long = text.replace("de leerling.\n", "de leerling" + ", en meer" * 60 + ".\n")
+    blocks = quote_blocks(long, _record(long, "Wekelijks opvragen van stand van zaken"))
+    assert [long[a:b] for a, b in blocks] == ["Wekelijks opvragen van stand van zaken door middel van mail aan de IB-er van het SBO."]
+
+
 def test_an_answer_shows_a_nested_item_with_the_rest_of_its_short_list():
     # Scored on its own line, shown with its siblings: one item of a nested list hides the rule.
     blocks = quote_blocks(NESTED, _record(NESTED, "negen keer te laat komen."), siblings=True)

@@ -340,7 +340,8 @@ NEGATION = 0.03  # 0.02 gains nothing on the tuning split, 0.03 and 0.05 the sam
 COUNT_MARGIN = 0.15
 VAGUE_AMOUNT = {"aantal", "paar"}  # "een aantal uur" says there are hours, not how many
 # When the best sentence covers too little of the question, one scored within NEAR_MARGIN of it
-# that covers NEAR_COVERAGE_SHARE times the coverage floor answers instead (see `answer`).
+# that covers NEAR_COVERAGE_SHARE times the question's coverage floor (lower for a long question)
+# answers instead (see `answer`). A margin of 0.03 lets a refusal through (p-235).
 NEAR_MARGIN = 0.02
 NEAR_COVERAGE_SHARE = 1.4
 NUMBER_TOKEN = re.compile(rf"^(\d+([.,]\d+)?%?|{NUMBER_WORDS}|maximaal|minimaal|max|min)$", re.IGNORECASE)
@@ -639,6 +640,11 @@ def _top_list(text: str, lines: list, i: int) -> list[int]:
     return items
 
 
+def _tasks(items: list[tuple[int, int]]) -> bool:
+    """Whether list `items` is a few short items (tasks, not the steps of a procedure)."""
+    return len(items) <= TASK_ITEMS and all(b - a <= TASK_CHARS for a, b in items)
+
+
 def _whole_list(text: str, lines: list, i: int) -> list[tuple[int, int]]:
     """Every item (nested ones too) of the list that line i belongs to, or []
     when it is longer than MAX_BLOCK_CHARS."""
@@ -768,7 +774,7 @@ def quote_blocks(
             and (before is None or HEADING.match(text[lines[before][0] : lines[before][1]])) \
             and (whole := _whole_list(text, lines, after)) \
             and end - start + sum(b - a for a, b in whole) <= MAX_BLOCK_CHARS \
-            and (whole_list or (len(whole) <= TASK_ITEMS and all(b - a <= TASK_CHARS for a, b in whole))):
+            and (whole_list or _tasks(whole)):
         # The paragraph that opens a section the question names, and the list after it
         # ("### Fase 2 ..." / "Je bent aanwezig bij gesprek met ouders en school." / "- Inventariseert
         # wensen en behoeften ouders." ...): together they are what the section says. So they are
@@ -1116,7 +1122,7 @@ class ExtractiveAnswerer:
         """`ranked` with first the best candidate within NEAR_MARGIN of the best that covers
         NEAR_COVERAGE_SHARE times the coverage floor and passes every other check; unchanged
         when there is none."""
-        least = self.settings.min_coverage * NEAR_COVERAGE_SHARE
+        least = self._coverage_floor(signals.words) * NEAR_COVERAGE_SHARE
         # A detail the question asks for ("hoe lang") the sentence itself gives, not a list
         # it introduces: "Afspraken t.a.v. de brugplaatsing:" with "vier schoolweken lang"
         # among its items is no answer to how long a brugplaatsing lasts.
@@ -1143,6 +1149,13 @@ class ExtractiveAnswerer:
                 return [s] + ranked[:i] + ranked[i + 1 :] if i else ranked
         return ranked
 
+    def _coverage_floor(self, words: int) -> float:
+        # A question that tells a situation first ("Na het gesprek met de ouders komt Sem weer
+        # gewoon elke dag naar school ... Moeten we nog iets afronden?") holds more than one
+        # passage answers: past COVERAGE_WORDS words the floor falls with its length, to half of it.
+        length = max(0.5, min(1.0, COVERAGE_WORDS / words)) if words else 1.0
+        return self.settings.min_coverage * length
+
     def refusal_reason(self, s: Signals) -> str | None:
         if s.places:
             return f"no document for {', '.join(s.places)}"
@@ -1154,12 +1167,7 @@ class ExtractiveAnswerer:
             # is en blijft degene die de regie heeft.", 0.783): a quote that, with its heading,
             # holds every word the question is about may embed a little further away.
             return "best sentence too far from the question"
-        # A question that tells a situation first ("Na het gesprek met de ouders komt Sem weer
-        # gewoon elke dag naar school ... Moeten we nog iets afronden?") holds more than one
-        # passage answers: past COVERAGE_WORDS words the floor falls with its length, to half of it.
-        length = max(0.5, min(1.0, COVERAGE_WORDS / s.words)) if s.words else 1.0
-        floor = self.settings.min_coverage * length
-        if s.coverage < floor * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
+        if s.coverage < self._coverage_floor(s.words) * (DEFINES_COVERAGE_SHARE if s.defines else 1.0):
             # The definition of the very term asked about answers "is hij dan een
             # thuiszitter?" though it shares fewer of the question's other words; not a
             # question that only names the term ("Wanneer is een thuiszitter jarig?").

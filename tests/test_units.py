@@ -1533,7 +1533,8 @@ def test_a_sentence_nearly_as_close_that_covers_the_question_answers_for_a_best_
         node = NodeWithScore(node=TextNode(text=text, id_="c", metadata={"region": "Landelijk"}), score=1.0)
         lexicon = Lexicon()
         lexicon.n_docs, lexicon.df = 100, {"rol": 20, "werkgever": 2, "thuiszitter": 80, "regional": 5,
-                                           "gemeent": 30, "ondersteun": 20, "ingrado": 3, "gedragswerk": 3}
+                                           "gemeent": 30, "ondersteun": 20, "ingrado": 3, "gedragswerk": 3,
+                                           "leerling": 60, "schol": 90, "stad": 40, "zomer": 40, "vrag": 50, "sind": 60}
         lexicon.max_idf = lexicon.idf_of_df(1) + 1.0
         evidence = Evidence(question, normalise(question), query, [node], {"c": records})
         return ExtractiveAnswerer(Settings(min_coverage=0.25, min_sentence_cosine=0.8), lexicon).answer(evidence)
@@ -1545,6 +1546,13 @@ def test_a_sentence_nearly_as_close_that_covers_the_question_answers_for_a_best_
     assert answer("Welke rol hebben werkgevers bij thuiszitters?", 0.88).refused
     # Nearly as close but covering less than 1.4 times the floor (0.33: "rol", "thuiszitters"): refused.
     assert answer("Welke rol hebben werkgevers bij thuiszitters?", 0.94, "Thuiszitters hebben een rol.").refused
+    # A long question's floor is lower (see `refusal_reason`), and so is what covers it well:
+    # 1.4 times its own floor. The same covering sentence, after a told situation of 18 words.
+    # (26 words: floor 0.19, covering it well 0.27; "Werkgevers hebben een rol bij thuiszitters." 0.28.)
+    long = ("Op onze school in de stad zitten sinds de zomer steeds meer leerlingen thuis, en ik vraag me dus "
+            "iets. Welke rol hebben werkgevers bij thuiszitters?")
+    assert not answer(long, 0.945, "Werkgevers hebben een rol bij thuiszitters.").refused
+    assert answer(long, 0.945, "Werkgevers en thuiszitters.").refused  # 0.20: above the floor, not well
     # A detail asked ("hoe lang") the covering sentence must give itself, not an item of the list it opens.
     question, first = "Hoe lang duurt de rol van werkgevers bij thuiszitters?", "Ingrado steunt gemeenten al 2 jaar."
     assert not answer(question, 0.915, "De rol van werkgevers bij thuiszitters duurt 4 weken.", first=first).refused

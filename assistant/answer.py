@@ -640,6 +640,19 @@ def _top_list(text: str, lines: list, i: int) -> list[int]:
     return items
 
 
+# A line that labels what follows with a bold number, as a heading does: "**3.4** Tussenfase wachtlijst."
+LABEL_LINE = re.compile(r"\*\*\d+(?:\.\d{1,2})*\.?\*\*[ \t]+[^\n]{1,60}")
+
+
+def _label_line(text: str, lines: list, i: int) -> tuple[int, int] | None:
+    """The label line right before the list of item i, when there is one (see LABEL_LINE)."""
+    j = _next_line(text, lines, _run_start(text, lines, i), -1)
+    if j is None or j >= i:
+        return None
+    line = lines[j]
+    return line if LABEL_LINE.fullmatch(text[line[0] : line[1]].strip()) else None
+
+
 def _tasks(items: list[tuple[int, int]]) -> bool:
     """Whether list `items` is a few short items (tasks, not the steps of a procedure)."""
     return len(items) <= TASK_ITEMS and all(b - a <= TASK_CHARS for a, b in items)
@@ -730,6 +743,12 @@ def quote_blocks(
                 blocks.append((_content_start(text, intro), intro[1]))
             elif whole_list and (whole := _whole_list(text, lines, i)):
                 return whole
+            elif siblings and (label := _label_line(text, lines, i)) and (whole := _whole_list(text, lines, i)) \
+                    and _tasks(whole):
+                # A short list of tasks under a numbered label ("**3.4** Tussenfase wachtlijst." /
+                # "Je adviseert en denkt mee ..." / "Oplossingen buiten het onderwijs zijn niet jouw
+                # verantwoordelijkheid."): the label says when, the list what is to be done.
+                return [label] + whole
         blocks.append((record.start, max(record.end, line[1])))
         if text[line[0] : line[1]].rstrip().endswith(":"):
             # An item that introduces a nested list ("... als er sprake is van:"): its items are the

@@ -457,6 +457,23 @@ def test_a_nested_item_is_quoted_under_the_item_that_introduces_it():
     ]
 
 
+def test_an_answer_shows_a_short_list_of_tasks_under_its_numbered_label():
+    text = ("**3.4** Tussenfase wachtlijst.\n\n"
+            "- Je adviseert en denkt mee over passend programma bij wachtlijst.\n"
+            "- Oplossingen buiten het onderwijs zijn niet jouw verantwoordelijkheid.\n\n"
+            "**3.5** Als het proces vastloopt, schaal dan op.")
+    record = _record(text, "Je adviseert en denkt mee over passend programma bij wachtlijst.")
+    assert [text[a:b] for a, b in quote_blocks(text, record, siblings=True)] == [
+        "**3.4** Tussenfase wachtlijst.", "Je adviseert en denkt mee over passend programma bij wachtlijst.",
+        "Oplossingen buiten het onderwijs zijn niet jouw verantwoordelijkheid."]
+    # Scored on its own; and not a list of longer steps, nor a list under a sentence.
+    assert [text[a:b] for a, b in quote_blocks(text, record)] == [record.text]
+    steps = text.replace("- Oplossingen", "- " + "Oplossingen en meer, " * 6 + "zo.\n- Oplossingen")
+    assert [steps[a:b] for a, b in quote_blocks(steps, _record(steps, record.text), siblings=True)] == [record.text]
+    prose = text.replace("**3.4** Tussenfase wachtlijst.", "Zo werkt de school in deze fase met het kind.")
+    assert [prose[a:b] for a, b in quote_blocks(prose, _record(prose, record.text), siblings=True)] == [record.text]
+
+
 def test_a_nested_item_is_quoted_under_the_step_it_works_out():
     text = ("7. De school van herkomst zorgt dat zij op de hoogte blijft van de vorderingen van de leerling.\n"
             "    - Wekelijks opvragen van stand van zaken door middel van mail aan de IB-er van het SBO.\n"

@@ -1101,6 +1101,9 @@ class ExtractiveAnswerer:
                 if not unit and re.search(DESCRIBED_COUNT.format(numbers=COUNT_NUMBERS, noun=re.escape(words[i])),
                                           plain_text, re.IGNORECASE):
                     return True  # further back, before the words that describe what it counts
+        if not self.lexicon.stems(nouns[0]):
+            # "Hoeveel mag een leerling missen?" names no noun: any number answers, none does not.
+            return any(NUMBER_TOKEN.match(w) and w.lower() not in ("een", "één") for w in words)
         return not checked
 
     def _word_stems(self, word: str) -> set[str]:

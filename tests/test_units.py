@@ -918,6 +918,9 @@ def test_how_many_questions_need_a_number_before_the_noun_or_its_unit():
     assert counts("Hoeveel actiepunten noemt de routekaart?", "De routekaart noemt 10 punten.")
     assert not counts("Hoeveel thuiszitters zijn er?", "Het aantal thuiszitters daalt sinds 2019.")
     assert not counts("Hoeveel tijd kost het?", "Dat kost veel tijd.")
+    # "Hoeveel mag ...?" names no noun to count: any number answers, none (nor "een") does not.
+    assert not counts("Hoeveel mag een leerling missen?", "Het missen van onderwijs is een bedreiging.")
+    assert counts("Hoeveel mag een leerling missen?", "Verzuim van 16 uur lestijd in vier weken wordt gemeld.")
     # "een aantal uur" and "een paar weken" leave the number open (a KDC's hours are not given).
     assert not counts("Hoeveel uur per week krijgt hij les?", "Vanuit het SWV wordt een aantal uur onderwijs geregeld.")
     assert not counts("Hoeveel weken duurt het?", "Dat duurt een paar weken.")

@@ -406,6 +406,21 @@ class Lexicon:
                     return stem
         return None
 
+    def plural_stem(self, word: str) -> str | None:
+        """The corpus stem of a plural Snowball keeps apart from its singular: a loanword's
+        -s or -'s ("fases" -> fase, "schema's" -> schema) and -en after a doubled consonant
+        ("plannen" -> plan), or None."""
+        if word.endswith(("'s", "’s")):
+            bases = [word[:-2]]
+        elif word.endswith("s"):
+            bases = [word[:-1]]
+        elif word.endswith("en") and len(word) > 4 and word[-3] == word[-4]:
+            bases = [word[:-3]]
+        else:
+            return None
+        bases = [b for b in bases if len(b) >= 3]
+        return next((stem for stem in self._stemmer.stemWords(bases) if stem in self.df), None)
+
     def atie_forms(self, word: str) -> tuple[str, ...]:
         """Corpus stems of the verb of a noun in -atie ("evaluatie" -> evalueren, evalueert,
         geëvalueerd): Snowball leaves the two apart, and a question often names the act the
@@ -568,8 +583,8 @@ class Lexicon:
             if word in self.region_words:
                 continue
             stem = self._stemmer.stemWord(word)
-            if stem not in self.df and (base := self.diminutive_stem(word)):
-                stem = base  # "lijstje", "schooltje", "plekjes": Snowball keeps most diminutives
+            if stem not in self.df and (base := self.diminutive_stem(word) or self.plural_stem(word)):
+                stem = base  # "lijstje", "schooltje", "plekjes": Snowball keeps most diminutives (and "fases")
             if stem in self._stop and stem not in self.df:
                 continue  # "hadden" stems to "had": still a function word ("overig" -> "over" is not)
             known = self.correct(stem)

@@ -2034,6 +2034,16 @@ def test_a_diminutive_is_read_as_its_noun():
     assert terms.terms == {"lijst", "schol"} and not terms.oov
 
 
+def test_a_plural_snowball_keeps_apart_is_read_as_its_singular():
+    lexicon = Lexicon()
+    lexicon.df = {"fas": 23, "schema": 3, "plan": 12, "casus": 8, "aanpak": 40, "kent": 5}
+    assert lexicon.plural_stem("fases") == "fas" and lexicon.plural_stem("schema's") == "schema"
+    assert lexicon.plural_stem("plannen") == "plan" and lexicon.plural_stem("casussen") == "casus"
+    assert lexicon.plural_stem("cases") is None and lexicon.plural_stem("ouders") is None  # no such noun here
+    terms = lexicon.question_terms("Welke fases kent de aanpak?")
+    assert "fas" in terms.terms and not terms.oov
+
+
 def test_a_separable_verbs_infinitive_meets_its_split_finite_form():
     lexicon = Lexicon()
     lexicon.df = {"aanvrag": 5, "vrag": 20, "vraagt": 4, "vrijstell": 6, "ouder": 60}

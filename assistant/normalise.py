@@ -114,6 +114,10 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
     (re.compile(r"\b(muurvast|zit\w*\s+(?:helemaal|echt|compleet|totaal|volledig)\s+vast|"
                 r"schiet\w*\s+(?:\w+\s+)?niet\s+op)\b", re.I),
      "vastlopen", True),
+    # Keeping an eye on how things go is what the documents call monitoren (they also write "heeft
+    # in de gaten dat het niet goed gaat", so those words keep counting).
+    (re.compile(r"\bin\s+de\s+gaten\s+(?:te\s+)?(?:houd\w*|hield\w*|gehouden)\b|"
+                r"\b(?:houd\w*|hield\w*)\b[^.?!]{0,40}?\bin\s+de\s+gaten\b", re.I), "monitoren", False),
     (re.compile(r"\bhoger\s+op\s+(?:te\s+)?(?:pakken|gepakt)\b|\baan\s*(?:te\s+)?kloppen\b|\baanklop\w*", re.I),
      "opschalen", True),
 ]

@@ -272,6 +272,11 @@ def test_everyday_words_are_searched_with_the_documents_terms():
     assert stuck.phrases == ["vastlopen", "opschalen"] and {"muurvast", "aankloppen", "hoger"} <= stuck.understood
     assert "vastlopen" not in normalise("Hij zit thuis vast.").phrases
     assert normalise("Wanneer schiet de leerling op met lezen?").phrases == []
+    # Keeping an eye on how it goes is monitoren; the words keep counting (a document writes them).
+    eye = normalise("Wie houdt in de gaten hoe het met de leerlingen gaat?")
+    assert eye.phrases == ["monitoren"] and "gaten" not in eye.understood
+    assert normalise("Wie moet dat in de gaten houden?").phrases == ["monitoren"]
+    assert normalise("De school heeft in de gaten dat het niet goed gaat.").phrases == []
     # The term as a word of the question, not inside another ("casusregie" names no "regie").
     assert normalise("Wie trekt de kar bij casusregie?").phrases == ["regie"]
     assert normalise("Wie trekt de kar bij een thuiszitter?").phrases == ["regie"]

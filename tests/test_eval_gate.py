@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.eval_gate]
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 4 open: the extractive answerer does not reach the bars yet (whole set on 0d23b1b, "
-    "2026-12-07: answer accuracy 0.953 (202 of 212) and citation support 0.953 meet theirs, refusal "
+    reason="issue 4 open: the extractive answerer does not reach the bars yet (whole set on 86daa56, "
+    "2026-12-08: answer accuracy 0.953 (202 of 212) and citation support 0.953 meet theirs, refusal "
     "precision 0.94 (two answerable held-out questions refused, at most one may be) does not; "
     "refusal recall is 1.0); "
     "strict, so this marker must go the day the gate passes",

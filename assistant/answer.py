@@ -641,13 +641,14 @@ def _top_list(text: str, lines: list, i: int) -> list[int]:
 
 
 # A line that labels what follows with a bold number, as a heading does: "**3.4** Tussenfase wachtlijst."
-LABEL_LINE = re.compile(r"\*\*\d+(?:\.\d{1,2})*\.?\*\*[ \t]+[^\n]{1,60}")
+# (Not "**25** thuiszitters ...": a bold number without a dot counts, see ITEM_NUMBER.)
+LABEL_LINE = re.compile(r"(?:\*\*\d+(?:\.\d{1,2})*\.\*\*|\*\*\d+(?:\.\d{1,2})+\*\*)[ \t]+[^\n]{1,60}")
 
 
 def _label_line(text: str, lines: list, i: int) -> tuple[int, int] | None:
     """The label line right before the list of item i, when there is one (see LABEL_LINE)."""
     j = _next_line(text, lines, _run_start(text, lines, i), -1)
-    if j is None or j >= i:
+    if j is None:
         return None
     line = lines[j]
     return line if LABEL_LINE.fullmatch(text[line[0] : line[1]].strip()) else None
@@ -1101,9 +1102,11 @@ class ExtractiveAnswerer:
                 if not unit and re.search(DESCRIBED_COUNT.format(numbers=COUNT_NUMBERS, noun=re.escape(words[i])),
                                           plain_text, re.IGNORECASE):
                     return True  # further back, before the words that describe what it counts
-        if not self.lexicon.stems(nouns[0]):
-            # "Hoeveel mag een leerling missen?" names no noun: any number answers, none does not.
-            return any(NUMBER_TOKEN.match(w) and w.lower() not in ("een", "één") for w in words)
+        if not checked and not any(self.lexicon.stems(noun) for noun in nouns):
+            # "Hoeveel mag een leerling missen?" names no noun: a count answers (not "een", a year,
+            # "min" or a label's number, "artikel 5"), none does not.
+            return any(re.fullmatch(COUNT_NUMBERS, w, re.IGNORECASE) and not (j and words[j - 1].lower() in LABEL_WORDS)
+                       for j, w in enumerate(words))
         return not checked
 
     def _word_stems(self, word: str) -> set[str]:
@@ -1142,7 +1145,7 @@ class ExtractiveAnswerer:
     def _near_covering(self, evidence: Evidence, terms: QuestionTerms, ranked: list[Scored], signals: Signals
                        ) -> tuple[list[Scored], Signals]:
         """`ranked` with first the best candidate within NEAR_MARGIN of the best that covers
-        NEAR_COVERAGE_SHARE times the coverage floor and passes every other check; unchanged
+        NEAR_COVERAGE_SHARE times the question's coverage floor and passes every other check; unchanged
         when there is none."""
         least = self._coverage_floor(signals.words) * NEAR_COVERAGE_SHARE
         # A detail the question asks for ("hoe lang") the sentence itself gives, not a list

@@ -407,19 +407,17 @@ class Lexicon:
         return None
 
     def plural_stem(self, word: str) -> str | None:
-        """The corpus stem of a plural Snowball keeps apart from its singular: a loanword's
-        -s or -'s ("fases" -> fase, "schema's" -> schema) and -en after a doubled consonant
-        ("plannen" -> plan), or None."""
-        if word.endswith(("'s", "’s")):
-            bases = [word[:-2]]
-        elif word.endswith("s"):
-            bases = [word[:-1]]
+        """The corpus stem of a plural Snowball keeps apart from its singular: a loanword's -s
+        after a vowel ("fases" -> fase; not "wijs", a singular) and -en after a doubled consonant
+        ("plannen" -> plan), or None. (A possessive "'s", "schema's", `tokens` already drops.)"""
+        if word.endswith("s") and len(word) > 3 and word[-2] in "aeiouy":
+            base = word[:-1]
         elif word.endswith("en") and len(word) > 4 and word[-3] == word[-4]:
-            bases = [word[:-3]]
+            base = word[:-3]
         else:
             return None
-        bases = [b for b in bases if len(b) >= 3]
-        return next((stem for stem in self._stemmer.stemWords(bases) if stem in self.df), None)
+        stem = self._stemmer.stemWord(base)
+        return stem if len(base) >= 3 and stem in self.df and stem not in self._stop else None
 
     def atie_forms(self, word: str) -> tuple[str, ...]:
         """Corpus stems of the verb of a noun in -atie ("evaluatie" -> evalueren, evalueert,

@@ -116,8 +116,8 @@ PHRASES: list[tuple[re.Pattern, str, bool]] = [
      "vastlopen", True),
     # Keeping an eye on how things go is what the documents call monitoren (they also write "heeft
     # in de gaten dat het niet goed gaat", so those words keep counting).
-    (re.compile(r"\bin\s+de\s+gaten\s+(?:te\s+)?(?:houd\w*|hield\w*|gehouden)\b|"
-                r"\b(?:houd\w*|hield\w*)\b[^.?!]{0,40}?\bin\s+de\s+gaten\b", re.I), "monitoren", False),
+    (re.compile(r"\bin\s+de\s+gaten\s+(?:te\s+)?(?:houd(?:t|en)?|hield(?:en)?|gehouden)\b|"
+                r"\b(?:houd(?:t|en)?|hield(?:en)?)\b[^.?!,;]{0,40}?\bin\s+de\s+gaten\b", re.I), "monitoren", False),
     (re.compile(r"\bhoger\s+op\s+(?:te\s+)?(?:pakken|gepakt)\b|\baan\s*(?:te\s+)?kloppen\b|\baanklop\w*", re.I),
      "opschalen", True),
 ]

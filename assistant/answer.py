@@ -307,6 +307,14 @@ DETAILS = [
                 re.IGNORECASE),
      re.compile(r"\b(straf\w*|sancties?|boetes?|proces-verbaal|strafrechtelijk\w*|bestraft|beboet|gestraft)\b",
                 re.IGNORECASE), "straffen of sancties"),
+    # An objection or complaint procedure ("Kunnen ouders bezwaar maken tegen het doorzettingsbesluit?"):
+    # only a passage that names one answers; one on the decision itself does not. (Not a health
+    # complaint, "angstklachten", nor "een beroep doen op een vrijstelling".)
+    (re.compile(r"\bbezwaar\w*|\bin\s+beroep\b|\bberoep\s+(?:aan\s*)?teken\w*|\baanvecht\w*|\bklagen\b|"
+                r"\b(?:een|de|hun|zijn|haar)\s+klacht\b", re.IGNORECASE),
+     re.compile(r"\bbezwaar\w*|\bin\s+beroep\b|\bberoepschrift\w*|\bklachten(?:regeling|commissie|procedure)\w*|"
+                r"\bklacht\s+(?:in\s*)?dien\w*|\bombuds\w*|\bgeschillen\w*", re.IGNORECASE),
+     "bezwaar- of klachtprocedures"),
     # Benefits ("Verliezen ouders kinderbijslag als hun kind spijbelt?"): the protocols never
     # name one, so only a passage that does answers (a passage on what parents lose otherwise
     # shares the question's other words).

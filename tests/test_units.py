@@ -1177,6 +1177,14 @@ def test_a_question_for_a_contact_detail_needs_a_quote_that_shows_it():
     assert not shows("Wordt de school dan gestraft?", duo)
     assert shows("Wat voor sanctie volgt er?", "Leerplicht kan een sanctie opleggen aan ouders.")
     assert shows("Kan leerplicht een proces-verbaal opmaken?", duo)
+    # So is an objection or complaint procedure; a health complaint or "een beroep doen op" is none.
+    decision = "De DB neemt vervolgens een doorzettingsbesluit dat leidt tot een plaatsing."
+    assert not shows("Kunnen ouders bezwaar maken tegen het doorzettingsbesluit?", decision)
+    assert not shows("Waar kunnen ouders een klacht over de school indienen?", decision)
+    assert shows("Kunnen ouders bezwaar maken tegen het doorzettingsbesluit?", "Ouders kunnen bezwaar aantekenen bij het SWV.")
+    assert shows("Waar kunnen ouders een klacht indienen?", "Ouders kunnen de ombudspersoon laten meedenken.")
+    assert shows("Emma kan door angstklachten niet naar school. Wie vraagt de vrijstelling aan?", decision)
+    assert not shows("Kunnen ouders in beroep gaan?", "Een beroep op vrijstelling kan gedaan worden met het formulier.")
     # A benefit is named by the passage that answers, or the passage does not answer.
     parents = "Leerlingen die dreigend thuiszitten verliezen gaandeweg de verbinding met de school."
     assert not shows("Verliezen ouders kinderbijslag als hun kind spijbelt?", parents)

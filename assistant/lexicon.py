@@ -73,6 +73,7 @@ QUESTION_STOPWORDS = {
     "hoefde", "hoefden", "hebt", "hadden", "bent", "word",
     "gehad", "gekund", "gewild", "gemoeten", "gemogen", "geworden",  # their past participles
     "hen", "elkaar", "niemand", "iedereen", "nergens", "ergens", "alle",  # pronouns and determiners
+    "sprake",  # "er is sprake van ...": there is, not a topic
     "zowel", "noch", "zoals", "misschien", "waarschijnlijk", "allemaal", "allen", "ding", "dingen",  # conjunctions, filler
 }
 # Pronominal adverbs ("waarvan", "daarmee", "hierna", "ervoor") stand for something named

@@ -1697,6 +1697,9 @@ def test_past_auxiliaries_pronouns_and_contractions_are_function_words():
     assert {"moet", "hen", "zowel"}.isdisjoint(terms.terms | terms.oov) and {"doel", "jar"} <= terms.terms
     assert "gehad" not in lexicon.words("We hebben net een actietafel gehad.")  # "hebben"'s participle
     assert lexicon.words("Zijn ze waarschijnlijk allemaal ziek?") == ["ziek"]  # filler
+    # "er is sprake van" says "there is": "Wanneer is er sprake van luxe verzuim?" asks about luxe verzuim
+    # only (its definition, "**Luxe verzuim**: ...", covers all of it).
+    assert lexicon.words("Wanneer is er sprake van luxe verzuim?") == ["luxe", "verzuim"]
     assert lexicon.words("Mag ‘t ook?") == lexicon.words("Mag 't ook?")  # a typographic apostrophe
     # "z'n" is "zijn", not a word "z"; "'t" is "het".
     assert lexicon.words("Houdt dat op na z'n zestiende, of mag 't kind thuis blijven?") == [

@@ -655,11 +655,8 @@ LABEL_LINE = re.compile(r"(?:\*\*\d+(?:\.\d{1,2})*\.\*\*|\*\*\d+(?:\.\d{1,2})+\*
 
 def _label_line(text: str, lines: list, i: int) -> tuple[int, int] | None:
     """The label line right before the list of item i, when there is one (see LABEL_LINE)."""
-    j = _next_line(text, lines, _run_start(text, lines, i), -1)
-    if j is None:
-        return None
-    line = lines[j]
-    return line if LABEL_LINE.fullmatch(text[line[0] : line[1]].strip()) else None
+    j = _run_start(text, lines, i) - 1  # as `_list_intro`: the run ends at a line that is no item or blank
+    return lines[j] if j >= 0 and LABEL_LINE.fullmatch(text[lines[j][0] : lines[j][1]].strip()) else None
 
 
 def _tasks(items: list[tuple[int, int]]) -> bool:
@@ -1110,12 +1107,13 @@ class ExtractiveAnswerer:
                 if not unit and re.search(DESCRIBED_COUNT.format(numbers=COUNT_NUMBERS, noun=re.escape(words[i])),
                                           plain_text, re.IGNORECASE):
                     return True  # further back, before the words that describe what it counts
-        if not checked and not any(self.lexicon.stems(noun) for noun in nouns):
-            # "Hoeveel mag een leerling missen?" names no noun: a count answers (not "een", a year,
-            # "min" or a label's number, "artikel 5"), none does not.
-            return any(re.fullmatch(COUNT_NUMBERS, w, re.IGNORECASE) and not (j and words[j - 1].lower() in LABEL_WORDS)
-                       for j, w in enumerate(words))
-        return not checked
+        if checked:
+            return False
+        # No asked word is a noun (each is a function word, so none was checked): "Hoeveel mag een
+        # leerling missen?". A count answers (not "een", a year, "min" or a label's number,
+        # "artikel 5"), none does not.
+        return any(re.fullmatch(COUNT_NUMBERS, w, re.IGNORECASE) and not (j and words[j - 1].lower() in LABEL_WORDS)
+                   for j, w in enumerate(words))
 
     def _word_stems(self, word: str) -> set[str]:
         """One word's stems, cached: "hoeveel X" checks every candidate quote word by word."""

@@ -122,14 +122,13 @@ ATIE_NOUN = re.compile(r"^(\w{3,})aties?$")
 NOT_ACTS = {"organisatie", "organisaties", "informatie", "locatie", "locaties", "relatie", "relaties"}
 
 # A separable verb's participle: particle + ge + the verb ("ingeschakeld", "aangemeld", "opgeschaald").
-SEPARABLE_PARTICIPLE = re.compile(
-    r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over|voor)ge(?=\w{4,}$)"
-)
+PARTICIPLE_PARTICLES = ("aan", "af", "in", "op", "uit", "mee", "door", "terug", "toe", "weg", "bij", "na", "om",
+                        "vast", "los", "samen", "over", "voor")
+SEPARABLE_PARTICIPLE = re.compile(rf"^({'|'.join(PARTICIPLE_PARTICLES)})ge(?=\w{{4,}}$)")
 
 # A word whose first part is a particle or preposition is formed with it, not a compound whose
 # last part names what it is ("voorkomen", "overleggen", "terugkeer", "vastgelegd"): see `compound_head`.
-PARTICLES = ("aan", "af", "in", "op", "uit", "mee", "door", "terug", "toe", "weg", "bij", "na", "om", "vast",
-             "los", "samen", "over", "voor", "onder", "achter", "tegen", "mis", "rond")
+PARTICLES = (*PARTICIPLE_PARTICLES, "onder", "achter", "tegen", "mis", "rond")
 
 # A separable verb's infinitive: particle + the verb ("aanvragen", "inschakelen").
 SEPARABLE_INFINITIVE = re.compile(r"^(aan|af|in|op|uit|mee|door|terug|toe|weg|bij|na|om|vast|los|samen|over)(\w{3,})en$")
